@@ -1,0 +1,340 @@
+"""Autograd graph nodes and the backward walk (iterative, topological; no recursion limit)."""
+
+from __future__ import annotations
+
+import weakref
+
+from .grad_mode import STATE, no_grad
+
+FREED_MESSAGE = (
+    "Trying to backward through the graph a second time (or directly access saved tensors after they have "
+    "already been freed). Saved intermediate values of the graph are freed when you call .backward() or "
+    "autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time or "
+    "if you need to access saved tensors after calling backward."
+)
+
+
+class Node:
+    """One backward function. Subclasses implement `backward(grad) -> tuple` (one entry per input).
+
+    `next_functions[i]` is `(node, output_nr)` for input i, or `(None, 0)` when input i needs no grad.
+    Multi-output nodes override `apply(grads)` instead.
+    """
+
+    __slots__ = ("next_functions", "_shapes", "_dtypes", "_saved", "_pre_hooks", "_retained", "_hooks",
+                 "_freed", "__weakref__")
+
+    def __init__(self, output, *inputs) -> None:
+        nexts = []
+        for t in inputs:
+            if t is not None and t._requires_grad:
+                fn = t._grad_fn
+                nexts.append((fn, t._output_nr) if fn is not None else (t._accumulator(), 0))
+            else:
+                nexts.append((None, 0))
+        self.next_functions = tuple(nexts)
+        self._saved = None
+        self._pre_hooks = None
+        self._retained = None
+        self._hooks = None
+        self._freed = False
+        outputs = output if isinstance(output, (tuple, list)) else (output,)
+        self._shapes = tuple(o._data.shape for o in outputs)
+        self._dtypes = tuple(o._data.dtype for o in outputs)
+        for nr, o in enumerate(outputs):
+            o._grad_fn = self
+            o._output_nr = nr
+            o._requires_grad = True
+
+    # -- saved tensors ---------------------------------------------------------------------------------
+    def save(self, *tensors) -> None:
+        """Save inputs for backward; their version is checked when they are unpacked."""
+        self._saved = tuple((t, t._version[0], False) if t is not None else None for t in tensors)
+
+    def save_with_output(self, *tensors) -> None:
+        """Like save, where the LAST tensor is this node's own output (kept without a reference cycle)."""
+        *inputs, out = tensors
+        saved = [(t, t._version[0], False) if t is not None else None for t in inputs]
+        saved.append((out._alias(), out._version[0], True))
+        self._saved = tuple(saved)
+
+    @property
+    def saved_tensors(self) -> tuple:
+        if self._freed:
+            raise RuntimeError(FREED_MESSAGE)
+        if self._saved is None:
+            return ()
+        result = []
+        for entry in self._saved:
+            if entry is None:
+                result.append(None)
+                continue
+            t, version, is_output = entry
+            if t._version[0] != version:
+                raise RuntimeError(
+                    "one of the variables needed for gradient computation has been modified by an inplace "
+                    f"operation: [{t._type_name()} {list(t._data.shape)}], which is output 0 of "
+                    f"{self.name()}, is at version {t._version[0]}; expected version {version} instead. "
+                    "Hint: enable anomaly detection to find the operation that failed to compute its "
+                    "gradient, with torch.autograd.set_detect_anomaly(True)."
+                )
+            if is_output and STATE.enabled:
+                t = t._alias()
+                t._grad_fn, t._output_nr, t._requires_grad = self, 0, True
+            result.append(t)
+        return tuple(result)
+
+    def release(self) -> None:
+        if self._saved is not None:
+            self._saved = None
+            self._freed = True
+
+    # -- identity --------------------------------------------------------------------------------------
+    def name(self) -> str:
+        return type(self).__name__
+
+    def __repr__(self) -> str:
+        return f"<{self.name()} object at {hex(id(self))}>"
+
+    def needs(self, i: int) -> bool:
+        return self.next_functions[i][0] is not None
+
+    # -- hooks on the node (nn full-backward hooks use these) ------------------------------------------
+    def register_hook(self, fn):
+        """fn(grad_inputs, grad_outputs) runs after this node; it may return replacement grad_inputs."""
+        from ..utils.hooks import RemovableHandle
+
+        if self._hooks is None:
+            self._hooks = {}
+        handle = RemovableHandle(self._hooks)
+        self._hooks[handle.id] = fn
+        return handle
+
+    def register_prehook(self, fn):
+        """fn(grad_outputs) runs before this node; it may return replacement grad_outputs."""
+        from ..utils.hooks import RemovableHandle
+
+        if self._pre_hooks is None:
+            self._pre_hooks = {}
+        handle = RemovableHandle(self._pre_hooks)
+        self._pre_hooks[handle.id] = ("node", fn)
+        return handle
+
+    # -- evaluation ------------------------------------------------------------------------------------
+    def apply(self, grads: list) -> tuple:
+        return self.backward(grads[0])
+
+    def backward(self, grad):  # pragma: no cover - every subclass overrides apply or backward
+        raise NotImplementedError(f"{self.name()} has no backward")
+
+
+class AccumulateGrad(Node):
+    """The sink of a leaf tensor: runs the leaf's hooks and adds into `.grad`."""
+
+    __slots__ = ("variable",)
+
+    def __init__(self, variable) -> None:
+        self.next_functions = ()
+        self._saved = None
+        self._pre_hooks = None
+        self._retained = None
+        self._hooks = None
+        self._freed = False
+        self._shapes = (variable._data.shape,)
+        self._dtypes = (variable._data.dtype,)
+        self.variable = variable
+
+    def run_leaf_hooks(self, grad):
+        hooks = self.variable._hooks
+        if hooks:
+            for fn in list(hooks.values()):
+                replaced = fn(grad)
+                if replaced is not None:
+                    grad = replaced
+        return grad
+
+    def accumulate(self, grad, create_graph: bool) -> None:
+        var = self.variable
+        grad = self.run_leaf_hooks(grad)
+        if var._grad is None:
+            var._grad = grad if create_graph else grad._fresh_copy()
+        elif create_graph or STATE.enabled:
+            var._grad = var._grad + grad
+        else:
+            var._grad._data += grad._data.astype(var._grad._data.dtype, copy=False)
+            var._grad._version[0] += 1
+
+
+def _shape_dtype_fix(grad, shape, np_dtype):
+    if grad._data.shape != shape:
+        from ..ops._helpers import sum_to
+
+        grad = sum_to(grad, shape)
+    if grad._data.dtype != np_dtype:
+        if np_dtype.kind != "c" and grad._data.dtype.kind == "c":
+            grad = grad.real
+        grad = grad.to(np_dtype_to_engine(np_dtype))
+    return grad
+
+
+def np_dtype_to_engine(np_dtype):
+    from .._dtype import from_numpy_dtype
+
+    return from_numpy_dtype(np_dtype)
+
+
+def _run_pre_hooks(node, grads: list) -> list:
+    for key, (nr_or_kind, fn) in list(node._pre_hooks.items()):
+        if nr_or_kind == "node":
+            replaced = fn(tuple(grads))
+            if replaced is not None:
+                grads = list(replaced)
+        elif grads[nr_or_kind] is not None:
+            replaced = fn(grads[nr_or_kind])
+            if replaced is not None:
+                grads[nr_or_kind] = replaced
+        del key
+    return grads
+
+
+def _topological_order(roots) -> list:
+    """Nodes reachable from roots, each after every node that feeds a gradient into it."""
+    deps: dict = {}
+    seen = set(roots)
+    stack = list(roots)
+    while stack:
+        node = stack.pop()
+        for nxt, _ in node.next_functions:
+            if nxt is None:
+                continue
+            deps[nxt] = deps.get(nxt, 0) + 1
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
+    ready = [n for n in dict.fromkeys(roots) if deps.get(n, 0) == 0]
+    order = []
+    while ready:
+        node = ready.pop()
+        order.append(node)
+        for nxt, _ in node.next_functions:
+            if nxt is None:
+                continue
+            deps[nxt] -= 1
+            if deps[nxt] == 0:
+                ready.append(nxt)
+    return order
+
+
+def _nodes_leading_to(order: list, targets: set) -> set:
+    needed = set()
+    for node in reversed(order):
+        if node in targets or any(n in needed for n, _ in node.next_functions if n is not None):
+            needed.add(node)
+    return needed
+
+
+def grad_edge(t):
+    """(node, output_nr) through which the gradient w.r.t. tensor t flows."""
+    if t._grad_fn is not None:
+        return t._grad_fn, t._output_nr
+    if not t._requires_grad:
+        return None, 0
+    return t._accumulator(), 0
+
+
+def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool, inputs=None,
+                 accumulate: bool = True) -> list | None:
+    """Propagate grad_outputs from outputs back through the graph.
+
+    accumulate=True (Tensor.backward): add into `.grad` of leaves (only of `inputs` when given).
+    accumulate=False (autograd.grad): return the gradients w.r.t. `inputs` instead.
+    """
+    roots = []
+    buffers: dict = {}
+    for i, (t, g) in enumerate(zip(outputs, grad_outputs)):
+        node, nr = grad_edge(t)
+        if node is None:
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
+        roots.append(node)
+        slot = buffers.setdefault(node, [None] * len(node._shapes))
+        slot[nr] = g if slot[nr] is None else slot[nr] + g
+
+    capture: dict = {}
+    if inputs is not None:
+        for idx, t in enumerate(inputs):
+            node, nr = grad_edge(t)
+            if node is not None:
+                capture.setdefault((node, nr), []).append(idx)
+    captured = [None] * (len(inputs) if inputs is not None else 0)
+
+    order = _topological_order(roots)
+    needed = _nodes_leading_to(order, {n for n, _ in capture}) if inputs is not None else None
+
+    with no_grad() if not create_graph else _keep_mode():
+        for node in order:
+            if needed is not None and node not in needed:
+                continue
+            grads = buffers.pop(node, None)
+            if grads is None:
+                continue
+            if node._pre_hooks:
+                grads = _run_pre_hooks(node, grads)
+            if node._retained:
+                for nr, ref in node._retained:
+                    tensor = ref()
+                    if tensor is not None and grads[nr] is not None:
+                        g = grads[nr] if create_graph else grads[nr].detach()
+                        tensor._grad = g._fresh_copy() if tensor._grad is None else tensor._grad + g
+            is_leaf_sink = type(node) is AccumulateGrad
+            if capture:
+                for nr, g in enumerate(grads):
+                    slots = capture.get((node, nr))
+                    if slots is None or g is None:
+                        continue
+                    if is_leaf_sink and not accumulate:
+                        g = node.run_leaf_hooks(g)
+                    for idx in slots:
+                        captured[idx] = g
+                    if accumulate and not is_leaf_sink:
+                        tensor = inputs[slots[0]]
+                        tensor._grad = g._fresh_copy() if tensor._grad is None else tensor._grad + g
+            if is_leaf_sink:
+                if accumulate and grads[0] is not None:
+                    node.accumulate(grads[0], create_graph)
+                continue
+            if all(g is None for g in grads):
+                continue
+            if node._freed:
+                raise RuntimeError(FREED_MESSAGE)
+            results = node.apply(grads)
+            if node._hooks:
+                for fn in list(node._hooks.values()):
+                    replaced = fn(tuple(results), tuple(grads))
+                    if replaced is not None:
+                        results = tuple(replaced)
+            if not retain_graph:
+                node.release()
+            for (nxt, nr), g in zip(node.next_functions, results):
+                if nxt is None or g is None:
+                    continue
+                if needed is not None and nxt not in needed:
+                    continue
+                g = _shape_dtype_fix(g, nxt._shapes[nr], nxt._dtypes[nr])
+                slot = buffers.get(nxt)
+                if slot is None:
+                    slot = buffers[nxt] = [None] * len(nxt._shapes)
+                slot[nr] = g if slot[nr] is None else slot[nr] + g
+    return captured if inputs is not None else None
+
+
+class _keep_mode:  # noqa: N801 - create_graph: backward formulas record a graph
+    def __enter__(self):
+        self._prev = STATE.enabled
+        STATE.enabled = True
+
+    def __exit__(self, *exc):
+        STATE.enabled = self._prev
+
+
+def weak(t):
+    return weakref.ref(t)

@@ -1,0 +1,3 @@
+"""blas ops (being written)."""
+
+__all__: list[str] = []

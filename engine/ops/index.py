@@ -1,0 +1,3 @@
+"""index ops (being written)."""
+
+__all__: list[str] = []
