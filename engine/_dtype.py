@@ -64,7 +64,8 @@ def from_numpy_dtype(np_dtype: np.dtype) -> dtype:
         if found is None:
             raise TypeError(
                 f"can't convert np.ndarray of type {np.dtype(np_dtype)}. The only supported types are: "
-                "float64, float32, float16, complex64, complex128, int64, int32, int16, int8, uint8, and bool."
+                "float64, float32, float16, complex64, complex128, int64, int32, int16, int8, uint8, and "
+                "bool."
             ) from None
         return found
 

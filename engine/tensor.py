@@ -8,45 +8,19 @@ import weakref
 import numpy as np
 
 from . import _dtype as dt
+from ._tensor_support import (  # noqa: F401 - Size is re-exported from here
+    _CPP_TYPE_NAMES,
+    _LEGACY_NAMES,
+    _SCALAR_TYPE_NAMES,
+    _ZERO,
+    DEEPCOPY_NON_LEAF,
+    GRAD_DTYPE_HINT,
+    NON_LEAF_GRAD_WARNING,
+    Size,
+    _VersionCounter,
+)
 from .autograd.grad_mode import STATE
 from .backend import CPU, canonical_device, device_of_array, move_array, to_numpy
-
-NON_LEAF_GRAD_WARNING = (
-    "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute won't "
-    "be populated during autograd.backward(). If you indeed want the .grad field to be populated for a "
-    "non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you access the non-leaf Tensor by "
-    "mistake, make sure you access the leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 for "
-    "more informations. (Triggered internally at aten/src/ATen/core/TensorBody.h:489.)"
-)
-_LEGACY_NAMES = {
-    "float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor", "int64": "LongTensor",
-    "int32": "IntTensor", "int16": "ShortTensor", "int8": "CharTensor", "uint8": "ByteTensor",
-    "bool": "BoolTensor", "complex64": "ComplexFloatTensor", "complex128": "ComplexDoubleTensor",
-}
-
-
-class Size(tuple):
-    """torch.Size: a tuple that prints as `torch.Size([2, 3])`."""
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return f"torch.Size({list(self)})"
-
-    __str__ = __repr__
-
-    def numel(self) -> int:
-        n = 1
-        for s in self:
-            n *= s
-        return n
-
-    def __getitem__(self, item):
-        result = tuple.__getitem__(self, item)
-        return Size(result) if isinstance(item, slice) else result
-
-    def __add__(self, other):
-        return Size(tuple.__add__(self, tuple(other)))
 
 
 class Tensor:
@@ -60,14 +34,24 @@ class Tensor:
             return self
         device = kwargs.pop("device", None)
         if kwargs:
-            raise TypeError(f"Tensor() got unexpected keyword arguments {sorted(kwargs)}")
-        if len(args) == 1 and not isinstance(args[0], int):
+            raise TypeError(f"new() received an invalid combination of arguments - got unexpected keyword "
+                            f"arguments {sorted(kwargs)}")
+        if not args:
+            array = np.empty((0,), dtype=np.float32)
+        elif len(args) == 1 and not isinstance(args[0], (int, Size)):
             data = args[0]
-            array = data._data if isinstance(data, Tensor) else np.asarray(_plain(data), dtype=np.float32)
+            if isinstance(data, Tensor):
+                array = data._data
+            elif isinstance(data, (list, tuple, np.ndarray)):
+                array = np.asarray(_plain(data), dtype=np.float32)
+            else:
+                raise TypeError(f"new(): data must be a sequence (got {type(data).__name__})")
         else:
-            if not all(isinstance(a, int) for a in args):
-                raise TypeError(f"Tensor() takes sizes as ints, got {args!r}")
-            array = np.empty(args, dtype=np.float32)
+            sizes = tuple(args[0]) if len(args) == 1 and isinstance(args[0], Size) else args
+            if not all(isinstance(a, int) and not isinstance(a, bool) for a in sizes):
+                raise TypeError(f"new(): argument 'size' must be tuple of ints, but found element of type "
+                                f"{next(type(a).__name__ for a in sizes if not isinstance(a, int))}")
+            array = np.empty(sizes, dtype=np.float32)
         _init_fields(self, move_array(array, canonical_device(device)) if device is not None else array)
         return self
 
@@ -82,7 +66,7 @@ class Tensor:
         t._grad = None
         t._grad_fn = None
         t._output_nr = 0
-        t._version = [0]
+        t._version = _VersionCounter(_ZERO)
         t._base = None
         t._hooks = None
         t._acc = None
@@ -189,6 +173,8 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, value: bool) -> None:
+        if value and self._grad_fn is None and self._data.dtype.kind not in "fc":
+            raise RuntimeError("only Tensors of floating point and complex dtype can require gradients")
         self.requires_grad_(value)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
@@ -200,13 +186,13 @@ class Tensor:
                 "variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach()."
             )
         if requires_grad and self._data.dtype.kind not in "fc":
-            raise RuntimeError("only Tensors of floating point and complex dtype can require gradients")
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
         self._requires_grad = bool(requires_grad)
         return self
 
     @property
     def grad(self):
-        if self._grad_fn is not None and not self._retains_grad:
+        if self._grad is None and self._grad_fn is not None and not self._retains_grad:
             warnings.warn(NON_LEAF_GRAD_WARNING, UserWarning, stacklevel=2)
         return self._grad
 
@@ -217,9 +203,17 @@ class Tensor:
                 raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type "
                                 f"{type(value).__name__}")
             if value._data.shape != self._data.shape:
-                raise RuntimeError("assigned grad has data of a different size")
+                raise RuntimeError(
+                    f"attempting to assign a gradient of size '{list(value._data.shape)}' to a tensor of "
+                    f"size '{list(self._data.shape)}'. Please ensure that the gradient and the tensor are "
+                    "the same size"
+                )
             if value._data.dtype != self._data.dtype:
-                raise RuntimeError("assigned grad has data of a different type")
+                raise RuntimeError(
+                    f"attempting to assign a gradient with dtype '{_CPP_TYPE_NAMES[value._data.dtype.name]}' "
+                    f"to a tensor with grad_dtype '{_SCALAR_TYPE_NAMES[self._data.dtype.name]}'. "
+                    + GRAD_DTYPE_HINT
+                )
         self._grad = value
 
     @property
@@ -243,12 +237,12 @@ class Tensor:
         return self._version[0]
 
     def _accumulator(self):
-        acc = self._acc() if self._acc is not None else None
+        # Held strongly (a leaf <-> sink cycle the GC collects): recreating it per op costs microseconds.
+        acc = self._acc
         if acc is None:
             from .autograd.graph import AccumulateGrad
 
-            acc = AccumulateGrad(self)
-            self._acc = weakref.ref(acc)
+            acc = self._acc = AccumulateGrad(self)
         return acc
 
     def retain_grad(self) -> None:
@@ -288,10 +282,16 @@ class Tensor:
     def detach(self) -> Tensor:
         t = Tensor._make(self._data)
         t._version = self._version
-        t._base = self
         return t
 
     def detach_(self) -> Tensor:
+        if self._base is not None:
+            raise RuntimeError(
+                "Can't detach views in-place. Use detach() instead. If you are using DistributedDataParallel "
+                "(DDP) for training, and gradient_as_bucket_view is set as True, gradients are views of DDP "
+                "buckets, and hence detach_() cannot be called on these gradients. To fix this error, please "
+                "refer to the Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution."
+            )
         self._grad_fn = None
         self._requires_grad = False
         return self
@@ -308,9 +308,8 @@ class Tensor:
 
     @property
     def data(self) -> Tensor:
-        t = Tensor._make(self._data)
-        t._version = self._version
-        return t
+        """Same memory, no history and its OWN version counter: changes through .data are not tracked."""
+        return Tensor._make(self._data)
 
     @data.setter
     def data(self, value: Tensor) -> None:
@@ -341,7 +340,9 @@ class Tensor:
         return self._data
 
     def __array__(self, dtype=None, copy=None):
-        array = self.detach().numpy(force=True)
+        if self._requires_grad:
+            self.numpy()  # raises PyTorch's error
+        array = to_numpy(self._data)
         return array if dtype is None else array.astype(dtype, copy=False)
 
     def __dlpack__(self, stream=None, **kwargs):
@@ -362,17 +363,23 @@ class Tensor:
 
     def __bool__(self) -> bool:
         if self._data.size != 1:
-            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
+            which = "no values" if self._data.size == 0 else "more than one value"
+            raise RuntimeError(f"Boolean value of Tensor with {which} is ambiguous")
         return bool(self.item())
 
+    def _scalar(self):
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return self.item()
+
     def __float__(self) -> float:
-        return float(self.item())
+        return float(self._scalar())
 
     def __int__(self) -> int:
-        return int(self.item())
+        return int(self._scalar())
 
     def __complex__(self) -> complex:
-        return complex(self.item())
+        return complex(self._scalar())
 
     def __index__(self) -> int:
         if self._data.dtype.kind not in "iub" or self._data.size != 1:
@@ -394,10 +401,7 @@ class Tensor:
 
     def __deepcopy__(self, memo):
         if not self.is_leaf:
-            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) support the "
-                               "deepcopy protocol at the moment.  If you were attempting to deepcopy a module, "
-                               "this may be because of a torch.nn.utils.weight_norm usage, see "
-                               "https://github.com/pytorch/pytorch/pull/103001")
+            raise RuntimeError(DEEPCOPY_NON_LEAF)
         if id(self) in memo:
             return memo[id(self)]
         new = object.__new__(type(self))
@@ -433,7 +437,9 @@ class Tensor:
         return self.to(CPU)
 
     def cuda(self, device=None, non_blocking: bool = False) -> Tensor:
-        return self.to("cuda" if device is None else (f"cuda:{device}" if isinstance(device, int) else device))
+        if isinstance(device, int):
+            device = f"cuda:{device}"
+        return self.to("cuda" if device is None else device)
 
     def float(self) -> Tensor:
         return self.to(dt.float32)
@@ -490,7 +496,7 @@ def _init_fields(t: Tensor, data) -> None:
     t._grad = None
     t._grad_fn = None
     t._output_nr = 0
-    t._version = [0]
+    t._version = _VersionCounter(_ZERO)
     t._base = None
     t._hooks = None
     t._acc = None
@@ -509,7 +515,9 @@ def _plain(data):
 def _wrap_dim(dim: int, ndim: int) -> int:
     n = max(ndim, 1)
     if not -n <= dim < n:
-        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
+        raise IndexError(
+            f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})"
+        )
     return dim % n
 
 
@@ -539,7 +547,7 @@ def grad_needed(*tensors) -> bool:
     """True when an op on these tensors must record a backward node."""
     if not STATE.enabled:
         return False
-    for t in tensors:
+    for t in tensors:  # noqa: SIM110 - a plain loop is faster than any() on this hot path
         if t._requires_grad:
             return True
     return False

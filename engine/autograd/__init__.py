@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from .function import Function, FunctionCtx, once_differentiable
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
-from .graph import Node, run_backward
 from .gradcheck import gradcheck, gradgradcheck
+from .graph import Node, run_backward
 
 __all__ = ["backward", "grad", "Function", "FunctionCtx", "once_differentiable", "no_grad", "enable_grad",
            "set_grad_enabled", "inference_mode", "is_grad_enabled", "gradcheck", "gradgradcheck", "Node",
-           "Variable"]
+           "Variable", "functional"]
 
 
 def _as_tuple(x):
@@ -30,18 +30,16 @@ def _make_grads(outputs, grad_outputs) -> list:
         if g is None:
             if out._requires_grad and out._data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            if out._data.dtype.kind not in "fc" and out._requires_grad:
+            if out._data.dtype.kind == "c" and out._requires_grad:
                 raise RuntimeError("grad can be implicitly created only for real scalar outputs but got "
                                    f"{out.dtype}")
             g = ones_like(out)
         elif not isinstance(g, Tensor):
-            from ..ops.creation import tensor
-
-            g = tensor(g, dtype=out.dtype)
+            raise TypeError(f"gradients can be either Tensors or None, but got {type(g).__name__}")
         elif g._data.shape != out._data.shape:
             raise RuntimeError(
-                f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and output[{i}] has a shape of "
-                f"{out.shape}."
+                f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and output[{i}] has a shape "
+                f"of {out.shape}."
             )
         grads.append(g)
     return grads
@@ -62,14 +60,17 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool =
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bool = False,
-         only_inputs: bool = True, allow_unused=None, is_grads_batched: bool = False, materialize_grads=False):
+         only_inputs: bool = True, allow_unused=None, is_grads_batched: bool = False,
+         materialize_grads: bool = False) -> tuple:
     """Return d(outputs)/d(inputs) without touching .grad."""
     outputs = _as_tuple(outputs)
     inputs_t = _as_tuple(inputs)
-    for i, t in enumerate(inputs_t):
+    for i, out in enumerate(outputs):
+        if not out._requires_grad:
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
+    for t in inputs_t:
         if not t._requires_grad:
             raise RuntimeError("One of the differentiated Tensors does not require grad")
-        del i
     if retain_graph is None:
         retain_graph = create_graph
     if allow_unused is None:
@@ -77,11 +78,11 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
     grads = run_backward(outputs, _make_grads(outputs, _as_tuple(grad_outputs)), retain_graph, create_graph,
                          inputs=inputs_t, accumulate=False)
     result = []
-    for t, g in zip(inputs_t, grads):
+    for i, (t, g) in enumerate(zip(inputs_t, grads)):
         if g is None:
             if not allow_unused:
                 raise RuntimeError(
-                    "One of the differentiated Tensors appears to not have been used in the graph. Set "
+                    f"The differentiated Tensor at index {i} appears to not have been used in the graph. Set "
                     "allow_unused=True if this is the desired behavior."
                 )
             if materialize_grads:

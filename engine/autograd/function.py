@@ -63,13 +63,14 @@ class BackwardCFunction(Node, FunctionCtx):
         if not isinstance(result, tuple):
             result = (result,)
         n_inputs = len(self.next_functions)
-        if len(result) < n_inputs:
+        if len(result) > n_inputs and all(r is None for r in result[n_inputs:]):
+            result = result[:n_inputs]  # trailing Nones are allowed, like torch
+        if len(result) != n_inputs:
             raise RuntimeError(
                 f"function {self.name()} returned an incorrect number of gradients (expected {n_inputs}, "
                 f"got {len(result)})"
             )
-        return tuple(result[:n_inputs]) if len(result) > n_inputs and all(
-            r is None for r in result[n_inputs:]) else tuple(result)
+        return result
 
 
 def _engine_dtype(np_dtype):
@@ -117,11 +118,10 @@ class Function(metaclass=_FunctionMeta):
             return outputs
         wrapped = []
         for o in outs:
-            if isinstance(o, Tensor):
-                if any(o is a for a in tensor_args) and id(o) not in ctx._dirty:
-                    o = o.view_as(o)  # an input returned as-is becomes a new node's output
-                    o._grad_fn = None
-                    o._requires_grad = False
+            if isinstance(o, Tensor) and any(o is a for a in tensor_args) and id(o) not in ctx._dirty:
+                o = o.view_as(o)  # an input returned as-is becomes a new node's output
+                o._grad_fn = None
+                o._requires_grad = False
             wrapped.append(o)
         tensor_outs = [o for o in wrapped if isinstance(o, Tensor)]
         # Edges are per positional argument so that backward returns one grad per forward input.

@@ -51,11 +51,20 @@ class _GradModeContext:
         return self._clone()
 
 
-class no_grad(_GradModeContext):  # noqa: N801
+class _NoParamContext(_GradModeContext):
+    """Also usable as a bare decorator (`@no_grad` without parentheses), like torch."""
+
+    def __new__(cls, orig_func=None):
+        if orig_func is None:
+            return super().__new__(cls)
+        return cls()(orig_func)
+
+
+class no_grad(_NoParamContext):  # noqa: N801
     _target = False
 
 
-class enable_grad(_GradModeContext):  # noqa: N801
+class enable_grad(_NoParamContext):  # noqa: N801
     _target = True
 
 
@@ -77,8 +86,16 @@ class set_grad_enabled(_GradModeContext):  # noqa: N801
         STATE.enabled = self._prev  # used as a decorator: undo the immediate switch
         return super().__call__(fn)
 
+    def __repr__(self) -> str:
+        return f"torch.autograd.grad_mode.set_grad_enabled(mode={self._target})"
+
 
 class inference_mode(_GradModeContext):  # noqa: N801
+    def __new__(cls, mode=True):
+        if callable(mode):  # bare decorator: @inference_mode
+            return cls()(mode)
+        return super().__new__(cls)
+
     def __init__(self, mode: bool = True) -> None:
         self._target = not mode
         self._mode = mode

@@ -80,8 +80,9 @@ def gradcheck(func, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: floa
         if t._data.dtype not in (np.float64, np.complex128):
             import warnings
 
-            warnings.warn(f"Input #{inputs.index(t)} requires gradient and is not a double precision floating "
-                          "point or complex. This check will likely fail if all the inputs are not of double "
+            index = next(i for i, a in enumerate(inputs) if a is t)
+            warnings.warn(f"Input #{index} requires gradient and is not a double precision floating point "
+                          "or complex. This check will likely fail if all the inputs are not of double "
                           "precision floating point or complex. ", UserWarning, stacklevel=2)
     numerical = _numerical_jacobian(func, inputs, targets, eps)
     analytical = _analytical_jacobian(func, inputs, targets)

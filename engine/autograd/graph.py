@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import weakref
 
 from .grad_mode import STATE, no_grad
@@ -12,6 +13,11 @@ FREED_MESSAGE = (
     "autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time or "
     "if you need to access saved tensors after calling backward."
 )
+
+
+_NO_EDGE = (None, 0)
+
+_BACKWARD_SUFFIX = re.compile(r"Backward\d*$")
 
 
 class Node:
@@ -31,20 +37,26 @@ class Node:
                 fn = t._grad_fn
                 nexts.append((fn, t._output_nr) if fn is not None else (t._accumulator(), 0))
             else:
-                nexts.append((None, 0))
+                nexts.append(_NO_EDGE)
         self.next_functions = tuple(nexts)
         self._saved = None
         self._pre_hooks = None
         self._retained = None
         self._hooks = None
         self._freed = False
-        outputs = output if isinstance(output, (tuple, list)) else (output,)
-        self._shapes = tuple(o._data.shape for o in outputs)
-        self._dtypes = tuple(o._data.dtype for o in outputs)
-        for nr, o in enumerate(outputs):
-            o._grad_fn = self
-            o._output_nr = nr
-            o._requires_grad = True
+        if output.__class__ is tuple or output.__class__ is list:
+            self._shapes = tuple([o._data.shape for o in output])
+            self._dtypes = tuple([o._data.dtype for o in output])
+            for nr, o in enumerate(output):
+                o._grad_fn = self
+                o._output_nr = nr
+                o._requires_grad = True
+        else:
+            data = output._data
+            self._shapes = (data.shape,)
+            self._dtypes = (data.dtype,)
+            output._grad_fn = self
+            output._requires_grad = True
 
     # -- saved tensors ---------------------------------------------------------------------------------
     def save(self, *tensors) -> None:
@@ -71,18 +83,25 @@ class Node:
                 continue
             t, version, is_output = entry
             if t._version[0] != version:
-                raise RuntimeError(
-                    "one of the variables needed for gradient computation has been modified by an inplace "
-                    f"operation: [{t._type_name()} {list(t._data.shape)}], which is output 0 of "
-                    f"{self.name()}, is at version {t._version[0]}; expected version {version} instead. "
-                    "Hint: enable anomaly detection to find the operation that failed to compute its "
-                    "gradient, with torch.autograd.set_detect_anomaly(True)."
-                )
+                raise RuntimeError(self._modified_message(t, version, is_output))
             if is_output and STATE.enabled:
                 t = t._alias()
                 t._grad_fn, t._output_nr, t._requires_grad = self, 0, True
             result.append(t)
         return tuple(result)
+
+    def _modified_message(self, t, version: int, is_output: bool) -> str:
+        """PyTorch's error for a saved tensor changed in place (names the tensor's producer, if any)."""
+        producer, nr = (self, 0) if is_output else (t._grad_fn, t._output_nr)
+        where = ""
+        if producer is not None:
+            where = f", which is output {nr} of {_BACKWARD_SUFFIX.sub('', producer.name())},"
+        return (
+            "one of the variables needed for gradient computation has been modified by an inplace operation: "
+            f"[{t._type_name()} {list(t._data.shape)}]{where} is at version {t._version[0]}; expected "
+            f"version {version} instead. Hint: enable anomaly detection to find the operation that failed to "
+            "compute its gradient, with torch.autograd.set_detect_anomaly(True, check_nan=False)."
+        )
 
     def release(self) -> None:
         if self._saved is not None:
@@ -200,6 +219,7 @@ def _run_pre_hooks(node, grads: list) -> list:
 def _topological_order(roots) -> list:
     """Nodes reachable from roots, each after every node that feeds a gradient into it."""
     deps: dict = {}
+    roots = list(dict.fromkeys(roots))  # two outputs of one node are one root (else its edges count twice)
     seen = set(roots)
     stack = list(roots)
     while stack:
@@ -211,7 +231,7 @@ def _topological_order(roots) -> list:
             if nxt not in seen:
                 seen.add(nxt)
                 stack.append(nxt)
-    ready = [n for n in dict.fromkeys(roots) if deps.get(n, 0) == 0]
+    ready = [n for n in roots if deps.get(n, 0) == 0]
     order = []
     while ready:
         node = ready.pop()
