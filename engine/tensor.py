@@ -315,7 +315,10 @@ class Tensor:
     def data(self, value: Tensor) -> None:
         if not isinstance(value, Tensor):
             raise TypeError(f"data must be a Tensor, got {type(value).__name__}")
+        old = self._data
         self._data = value._data
+        if self._acc is not None and (old.shape != value._data.shape or old.dtype != value._data.dtype):
+            self._acc = None  # the gradient sink records the shape/dtype gradients are reduced to
 
     # ---------------------------------------------------------------------------- conversions --------
     def item(self):

@@ -322,28 +322,42 @@ def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool, 
                 if accumulate and grads[0] is not None:
                     node.accumulate(grads[0], create_graph)
                 continue
-            if all(g is None for g in grads):
+            if len(grads) == 1:
+                if grads[0] is None:
+                    continue
+            elif all(g is None for g in grads):
                 continue
             if node._freed:
                 raise RuntimeError(FREED_MESSAGE)
             results = node.apply(grads)
+            edges = node.next_functions
+            fixed = []
+            for (nxt, nr), g in zip(edges, results):
+                if nxt is not None and g is not None:
+                    data = g._data
+                    if data.shape != nxt._shapes[nr] or data.dtype != nxt._dtypes[nr]:
+                        g = _shape_dtype_fix(g, nxt._shapes[nr], nxt._dtypes[nr])
+                fixed.append(g)
             if node._hooks:
                 for fn in list(node._hooks.values()):
-                    replaced = fn(tuple(results), tuple(grads))
+                    replaced = fn(tuple(fixed), tuple(grads))
                     if replaced is not None:
-                        results = tuple(replaced)
+                        fixed = list(replaced)
             if not retain_graph:
                 node.release()
-            for (nxt, nr), g in zip(node.next_functions, results):
+            for (nxt, nr), g in zip(edges, fixed):
                 if nxt is None or g is None:
                     continue
                 if needed is not None and nxt not in needed:
                     continue
-                g = _shape_dtype_fix(g, nxt._shapes[nr], nxt._dtypes[nr])
                 slot = buffers.get(nxt)
                 if slot is None:
-                    slot = buffers[nxt] = [None] * len(nxt._shapes)
-                slot[nr] = g if slot[nr] is None else slot[nr] + g
+                    buffers[nxt] = [g] if len(nxt._shapes) == 1 else [g if i == nr else None
+                                                                      for i in range(len(nxt._shapes))]
+                elif slot[nr] is None:
+                    slot[nr] = g
+                else:
+                    slot[nr] = slot[nr] + g
     return captured if inputs is not None else None
 
 

@@ -8,6 +8,7 @@ from .. import _dtype as dt
 from ..autograd.graph import Node
 from ..backend import move_array
 from ..tensor import Tensor, grad_needed
+from ._errors import broadcast_error
 from ._helpers import (
     binary_arrays, check_inplace, commit_inplace, default_float_np, is_scalar, new, result_dtype, tensor_method,
     to_tensor,
@@ -53,12 +54,18 @@ def _as_self(input) -> Tensor:
 
 
 @tensor_method("add", "__add__", "__radd__")
-def add(input, other, *, alpha=1, out=None):
+def add(input, other, *args, alpha=1, out=None):
+    if args:
+        other, extra = _legacy_alpha("add", other, args, {})
+        alpha = extra.get("alpha", alpha)
     input = _as_self(input)
     xa, xb, _ = binary_arrays(input, other)
     if alpha != 1:
         xb = xb * alpha
-    data = xa + xb  # on bools numpy's + is logical or, as in torch
+    try:
+        data = xa + xb  # on bools numpy's + is logical or, as in torch
+    except ValueError:
+        raise broadcast_error(xa.shape, np.shape(xb)) from None
     result, node = _binary_out(input, other, data, AddBackward0)
     if node is not None:
         node.alpha = alpha
@@ -66,13 +73,19 @@ def add(input, other, *, alpha=1, out=None):
 
 
 @tensor_method("sub", "subtract", "__sub__")
-def sub(input, other, *, alpha=1, out=None):
+def sub(input, other, *args, alpha=1, out=None):
+    if args:
+        other, extra = _legacy_alpha("sub", other, args, {})
+        alpha = extra.get("alpha", alpha)
     input = _as_self(input)
     if input._data.dtype.kind == "b" and isinstance(other, Tensor) and other._data.dtype.kind == "b":
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` "
                            "or `logical_xor()` operator instead.")
     xa, xb, _ = binary_arrays(input, other)
-    data = xa - (xb if alpha == 1 else xb * alpha)
+    try:
+        data = xa - (xb if alpha == 1 else xb * alpha)
+    except ValueError:
+        raise broadcast_error(xa.shape, np.shape(xb)) from None
     result, node = _binary_out(input, other, data, SubBackward0)
     if node is not None:
         node.alpha = alpha
@@ -103,7 +116,12 @@ class MulBackward0(Node):
 
 
 class MulBackward1(Node):
+    """x * scalar; torch names it MulBackward0 too (the scalar is a wrapped tensor there)."""
+
     __slots__ = ("scalar",)
+
+    def name(self) -> str:
+        return "MulBackward0"
 
     def backward(self, g):
         return g * self.scalar, None
@@ -113,11 +131,16 @@ class MulBackward1(Node):
 def mul(input, other, *, out=None):
     input = _as_self(input)
     xa, xb, tb = binary_arrays(input, other)
-    data = xa * xb
+    try:
+        data = xa * xb
+    except ValueError:
+        raise broadcast_error(xa.shape, np.shape(xb)) from None
     result = new(data)
     if tb is None:
         if grad_needed(input):
-            MulBackward1(result, input).scalar = other
+            node = MulBackward1(result, input)
+            node.scalar = other
+            node.save()  # torch saves the wrapped scalar: a second backward without retain_graph fails
     elif grad_needed(input, tb):
         MulBackward0(result, input, tb).save(input, tb)
     return _maybe_out(result, out)
@@ -137,7 +160,12 @@ class DivBackward0(Node):
 
 
 class DivBackward1(Node):
+    """x / scalar, named like torch's."""
+
     __slots__ = ("scalar",)
+
+    def name(self) -> str:
+        return "DivBackward0"
 
     def backward(self, g):
         return g / self.scalar, None
@@ -166,8 +194,11 @@ def div(input, other, *, rounding_mode=None, out=None):
     if rounding_mode is not None:
         return _div_rounded(input, other, rounding_mode)
     xa, xb, tb = _true_div_arrays(input, other)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        data = xa / xb
+    try:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            data = xa / xb
+    except ValueError:
+        raise broadcast_error(xa.shape, np.shape(xb)) from None
     result = new(data)
     if tb is None:
         if grad_needed(input):
@@ -325,8 +356,11 @@ def pow(input, exponent, *, out=None):  # noqa: A001
     xa, xb, tb = binary_arrays(input, exponent)
     if xa.dtype.kind in "iu" and np.any(xb < 0):
         raise RuntimeError("Integers to negative integer powers are not allowed.")
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        result = new(np.power(xa, xb))
+    try:
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            result = new(np.power(xa, xb))
+    except ValueError:
+        raise broadcast_error(xa.shape, np.shape(xb)) from None
     if grad_needed(input, tb):
         PowBackward1(result, input, tb).save_with_output(input, tb, result)
     return _maybe_out(result, out)
@@ -361,7 +395,11 @@ def _comparison(ufunc, name):
     def compare(input, other, *, out=None):
         input = _as_self(input)
         xa, xb, _ = binary_arrays(input, other)
-        return _maybe_out(new(np.asarray(ufunc(xa, xb))), out)
+        try:
+            data = ufunc(xa, xb)
+        except ValueError:
+            raise broadcast_error(xa.shape, np.shape(xb)) from None
+        return _maybe_out(new(np.asarray(data)), out)
 
     compare.__name__ = name
     return compare
@@ -387,8 +425,36 @@ def _eq_operator(input, other):
 
 
 # ------------------------------------------------------------------------------------ in-place forms ---
+def _broadcasts_into(src: tuple, dst: tuple) -> bool:
+    if len(src) > len(dst):
+        return False
+    return all(s == 1 or s == d for s, d in zip(reversed(src), reversed(dst)))
+
+
+_ADD_ALPHA_WARNING = (
+    "This overload of {name} is deprecated:\n\t{name}(Number alpha, Tensor other)\nConsider using one of "
+    "the following signatures instead:\n\t{name}(Tensor other, *, Number alpha = 1)"
+)
+
+
+def _legacy_alpha(name: str, other, args: tuple, kwargs: dict):
+    """torch still accepts t.add_(alpha, other) (used by older code, e.g. the study notes)."""
+    if args and isinstance(args[0], Tensor) and is_scalar(other):
+        import warnings
+
+        warnings.warn(_ADD_ALPHA_WARNING.format(name=name), UserWarning, stacklevel=3)
+        return args[0], {**kwargs, "alpha": other}
+    if args:
+        raise TypeError(f"{name}() takes 1 positional argument but {len(args) + 1} were given")
+    return other, kwargs
+
+
 def _inplace(out_of_place, np_ufunc=None):
-    def method(self, other, **kwargs):
+    name = out_of_place.__name__ + "_"
+
+    def method(self, other, *args, **kwargs):
+        if args:
+            other, kwargs = _legacy_alpha(name, other, args, kwargs)
         check_inplace(self)
         if np_ufunc is not None and not kwargs and not grad_needed(self) and not (
             isinstance(other, Tensor) and grad_needed(other)
@@ -396,7 +462,7 @@ def _inplace(out_of_place, np_ufunc=None):
             xa, xb, _ = binary_arrays(self, other)
             target_kind = self._data.dtype.kind
             if xa.dtype == self._data.dtype or (target_kind in "fc"):
-                if np.broadcast_shapes(self._data.shape, np.shape(xb)) == self._data.shape:
+                if _broadcasts_into(np.shape(xb), self._data.shape):
                     with np.errstate(divide="ignore", invalid="ignore"):
                         if xa.dtype == self._data.dtype:
                             np_ufunc(self._data, xb, out=self._data)
