@@ -10,7 +10,14 @@ from ..backend import move_array
 from ..tensor import Tensor, grad_needed
 from ._errors import broadcast_error
 from ._helpers import (
-    binary_arrays, check_inplace, commit_inplace, default_float_np, is_scalar, new, result_dtype, tensor_method,
+    binary_arrays,
+    check_inplace,
+    commit_inplace,
+    default_float_np,
+    is_scalar,
+    new,
+    result_dtype,
+    tensor_method,
     to_tensor,
 )
 
@@ -79,8 +86,8 @@ def sub(input, other, *args, alpha=1, out=None):
         alpha = extra.get("alpha", alpha)
     input = _as_self(input)
     if input._data.dtype.kind == "b" and isinstance(other, Tensor) and other._data.dtype.kind == "b":
-        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` "
-                           "or `logical_xor()` operator instead.")
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
+                           "Use the `^` or `logical_xor()` operator instead.")
     xa, xb, _ = binary_arrays(input, other)
     try:
         data = xa - (xb if alpha == 1 else xb * alpha)
@@ -278,8 +285,8 @@ class NegBackward0(Node):
 @tensor_method("neg", "negative", "__neg__")
 def neg(input):
     if input._data.dtype.kind == "b":
-        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
-                           "invert a mask, use the `~` or `logical_not()` operator instead.")
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you are "
+                           "trying to invert a mask, use the `~` or `logical_not()` operator instead.")
     result = new(-input._data)
     if grad_needed(input):
         NegBackward0(result, input)
@@ -461,15 +468,15 @@ def _inplace(out_of_place, np_ufunc=None):
         ):
             xa, xb, _ = binary_arrays(self, other)
             target_kind = self._data.dtype.kind
-            if xa.dtype == self._data.dtype or (target_kind in "fc"):
-                if _broadcasts_into(np.shape(xb), self._data.shape):
-                    with np.errstate(divide="ignore", invalid="ignore"):
-                        if xa.dtype == self._data.dtype:
-                            np_ufunc(self._data, xb, out=self._data)
-                        else:
-                            self._data[...] = np_ufunc(xa, xb)
-                    self._version[0] += 1
-                    return self
+            same_dtype = xa.dtype == self._data.dtype
+            if (same_dtype or target_kind in "fc") and _broadcasts_into(np.shape(xb), self._data.shape):
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    if same_dtype:
+                        np_ufunc(self._data, xb, out=self._data)
+                    else:
+                        self._data[...] = np_ufunc(xa, xb)
+                self._version[0] += 1
+                return self
         return commit_inplace(self, out_of_place(self, other, **kwargs))
 
     return method
@@ -477,8 +484,8 @@ def _inplace(out_of_place, np_ufunc=None):
 
 for _names, _fn, _uf in (
     (("add_", "__iadd__"), add, np.add), (("sub_", "subtract_", "__isub__"), sub, np.subtract),
-    (("mul_", "multiply_", "__imul__"), mul, np.multiply), (("div_", "divide_", "true_divide_", "__itruediv__"),
-                                                            div, None),
+    (("mul_", "multiply_", "__imul__"), mul, np.multiply),
+    (("div_", "divide_", "true_divide_", "__itruediv__"), div, None),
     (("pow_", "__ipow__"), pow, None), (("eq_",), eq, None), (("ne_",), ne, None), (("lt_",), lt, None),
     (("le_",), le, None), (("gt_",), gt, None), (("ge_",), ge, None),
     (("__ifloordiv__", "floor_divide_"), _floordiv, None),
