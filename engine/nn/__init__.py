@@ -5,5 +5,6 @@ from __future__ import annotations
 from .modules import *  # noqa: F403
 from .modules import __all__ as _modules_all
 from .parameter import Buffer, Parameter
+from . import functional, init, utils  # noqa: E402
 
 __all__ = ["Parameter", "Buffer", *_modules_all]

@@ -1,0 +1,1 @@
+"""Implementations behind engine.nn.functional, one module per family."""

@@ -1,0 +1,3 @@
+"""nn.functional: conv (being written)."""
+
+__all__: list[str] = []

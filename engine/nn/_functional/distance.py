@@ -1,0 +1,3 @@
+"""nn.functional: distance (being written)."""
+
+__all__: list[str] = []

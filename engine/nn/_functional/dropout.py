@@ -1,0 +1,3 @@
+"""nn.functional: dropout (being written)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""nn.functional: embedding (being written)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""nn.functional: sampling (being written)."""
+
+__all__: list[str] = []

@@ -1,0 +1,1 @@
+"""nn.init: weight initialisers (being written)."""

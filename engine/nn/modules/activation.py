@@ -1,0 +1,3 @@
+"""nn layers: activation (being written)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""nn layers: attention (being written)."""
+
+__all__: list[str] = []

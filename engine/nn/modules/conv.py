@@ -1,0 +1,3 @@
+"""nn layers: conv (being written)."""
+
+__all__: list[str] = []

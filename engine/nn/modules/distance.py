@@ -1,0 +1,3 @@
+"""nn layers: distance (being written)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""nn layers: dropout (being written)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""nn layers: flatten (being written)."""
+
+__all__: list[str] = []

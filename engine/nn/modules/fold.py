@@ -1,0 +1,3 @@
+"""nn layers: fold (being written)."""
+
+__all__: list[str] = []

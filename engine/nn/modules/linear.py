@@ -1,0 +1,3 @@
+"""nn layers: linear (being written)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""nn layers: loss (being written)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""nn layers: normalization (being written)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""nn layers: padding (being written)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""nn layers: pooling (being written)."""
+
+__all__: list[str] = []

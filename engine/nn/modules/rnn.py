@@ -1,0 +1,3 @@
+"""nn layers: rnn (being written)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""nn layers: sparse (being written)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""nn layers: transformer (being written)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""nn layers: upsampling (being written)."""
+
+__all__: list[str] = []
