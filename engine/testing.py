@@ -12,6 +12,8 @@ def _np(x):
     if isinstance(x, Tensor):
         return to_numpy(x._data)
     if hasattr(x, "detach") and hasattr(x, "numpy"):  # a torch tensor
+        if getattr(x, "_is_zerotensor", lambda: False)():
+            return np.zeros(tuple(x.shape), dtype=str(x.dtype).replace("torch.", ""))
         return x.detach().cpu().resolve_conj().numpy() if hasattr(x, "resolve_conj") else x.detach().numpy()
     return np.asarray(x)
 

@@ -645,3 +645,39 @@ Tensor.imag = property(_imag)
 real, imag = _real, _imag
 __all__ += ["conj", "conj_physical", "real", "imag"]
 conj_physical = conj
+
+
+# ---------------------------------------------------------------------------------- addcmul/addcdiv ---
+@tensor_method("addcmul")
+def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1, out=None) -> Tensor:
+    """input + value * tensor1 * tensor2 (composite: its gradient follows from mul and add)."""
+    product = mul(tensor1, tensor2)
+    return _maybe_out(add(input, product if value == 1 else mul(product, value)), out)
+
+
+@tensor_method("addcdiv")
+def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1, out=None) -> Tensor:
+    """input + value * tensor1 / tensor2."""
+    if tensor1._data.dtype.kind in "iub" and tensor2._data.dtype.kind in "iub":
+        raise RuntimeError(
+            "Integer division with addcdiv is no longer supported, and in a future release addcdiv will "
+            "perform a true division of tensor1 and tensor2. The historic addcdiv behavior can be implemented "
+            "as (input + value * torch.trunc(tensor1 / tensor2)).to(input.dtype) for integer inputs and as "
+            "(input + value * tensor1 / tensor2) for float inputs. The future addcdiv behavior is just the "
+            "latter implementation: (input + value * tensor1 / tensor2), for all dtypes."
+        )
+    quotient = div(tensor1, tensor2)
+    return _maybe_out(add(input, quotient if value == 1 else mul(quotient, value)), out)
+
+
+def _addc_inplace(out_of_place):
+    def method(self, tensor1, tensor2, *, value=1):
+        check_inplace(self)
+        return commit_inplace(self, out_of_place(self, tensor1, tensor2, value=value))
+
+    return method
+
+
+Tensor.addcmul_ = _addc_inplace(addcmul)
+Tensor.addcdiv_ = _addc_inplace(addcdiv)
+__all__ += ["addcmul", "addcdiv"]
