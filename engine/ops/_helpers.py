@@ -178,6 +178,10 @@ def commit_inplace(self: Tensor, result: Tensor) -> Tensor:
         self._grad_fn = node
         self._output_nr = result._output_nr
         self._requires_grad = True
+        if self._base is not None:
+            from ._view_inplace import rebase_view_history
+
+            rebase_view_history(self)
     return self
 
 

@@ -131,7 +131,8 @@ class MulBackward1(Node):
         return "MulBackward0"
 
     def backward(self, g):
-        return g * self.scalar, None
+        scalar = self.scalar.conjugate() if isinstance(self.scalar, complex) else self.scalar
+        return g * scalar, None
 
 
 @tensor_method("mul", "multiply", "__mul__", "__rmul__")
@@ -175,7 +176,8 @@ class DivBackward1(Node):
         return "DivBackward0"
 
     def backward(self, g):
-        return g / self.scalar, None
+        scalar = self.scalar.conjugate() if isinstance(self.scalar, complex) else self.scalar
+        return g / scalar, None
 
 
 class RdivBackward(Node):
@@ -578,6 +580,10 @@ def copy_(self, src, non_blocking: bool = False):
     if grad_needed(self, src):
         node = CopyBackwards((self,), self, src)
         node.src_dtype, node.src_device = src._data.dtype, src.device
+        if self._base is not None:
+            from ._view_inplace import rebase_view_history
+
+            rebase_view_history(self)
     return self
 
 

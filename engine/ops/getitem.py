@@ -489,6 +489,10 @@ def put_key(self: Tensor, key: Key, value, *, accumulate: bool = False, inplace:
         node = node_cls((result,) if inplace else result, self, vt)
         node.key, node.accumulate = key, accumulate
         node.value_ndim = data.ndim if vt is not None else 0
+        if inplace and self._base is not None:
+            from ._view_inplace import rebase_view_history
+
+            rebase_view_history(self)
     return result
 
 

@@ -280,8 +280,6 @@ def test_setitem_scalar_conversion_errors():
         torch.zeros(2, dtype=torch.int64)[0] = float("inf")
 
 
-@pytest.mark.xfail(strict=True, reason="core: an in-place write into a view does not rebase the base's "
-                                       "autograd history (torch's CopySlices on the base)")
 def test_setitem_through_a_view_of_a_non_leaf_updates_the_base_gradient():
     x = torch.ones(2, 3, requires_grad=True)
     y = x * 2
