@@ -170,6 +170,8 @@ def commit_inplace(self: Tensor, result: Tensor) -> Tensor:
             f"result type {_scalar_type_name(src.dtype)} can't be cast to the desired output type "
             f"{_scalar_type_name(dst.dtype)}"
         )
+    if result._grad_fn is not None:
+        _keep_original_if_saved(result._grad_fn, self)
     dst[...] = src
     self._version[0] += 1
     if result._grad_fn is not None:
@@ -183,6 +185,21 @@ def commit_inplace(self: Tensor, result: Tensor) -> Tensor:
 
             rebase_view_history(self)
     return self
+
+
+def _keep_original_if_saved(node, self: Tensor) -> None:
+    """The out-of-place op may have saved `self` for its backward; the write is about to change it, so the
+    node keeps a copy of the original value (with the original history), as torch does for in-place ops."""
+    saved = node._saved
+    if not saved or not any(entry is not None and entry[0] is self for entry in saved):
+        return
+    original = _make(self._data.copy())
+    original._grad_fn, original._output_nr = self._grad_fn, self._output_nr
+    original._requires_grad = self._requires_grad
+    if self._grad_fn is None and self._requires_grad:
+        original._acc = self._accumulator()
+    node._saved = tuple((original, 0, False) if entry is not None and entry[0] is self else entry
+                        for entry in saved)
 
 
 _SCALAR_TYPE_NAMES = {

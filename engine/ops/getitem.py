@@ -269,6 +269,8 @@ def _write(data, key: Key, value, accumulate: bool = False) -> None:
 
 def add_at(out, adv: tuple, values) -> None:
     """Unbuffered out[adv] += values (repeated indices accumulate), via 1-D linear positions when possible."""
+    if out.size == 0 or getattr(values, "size", 1) == 0:
+        return
     mod = np if out.__class__ is np.ndarray else xp_module(out)
     arrays = [(i, a) for i, a in enumerate(adv) if not isinstance(a, slice)]
     if out.flags.c_contiguous and len(arrays) == 1 and arrays[0][1].dtype.kind != "b":
