@@ -18,6 +18,9 @@ from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set
 from .autograd.grad_mode import is_inference_mode_enabled
 from .printing import get_printoptions, set_printoptions
 from . import backends, cuda, fft, linalg, nn, optim
+from . import distributions, profiler
+from .serialization import load, save
+from ._finfo import finfo, iinfo
 from .ops import random
 from .threads import get_num_interop_threads, get_num_threads, set_num_interop_threads, set_num_threads
 

@@ -11,3 +11,4 @@ from .pointwise import *  # noqa: F403
 from .random import *  # noqa: F403
 from .reduce import *  # noqa: F403
 from .shape import *  # noqa: F403
+from .special import *  # noqa: F403
