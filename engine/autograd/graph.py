@@ -217,31 +217,28 @@ def _run_pre_hooks(node, grads: list) -> list:
 
 
 def _topological_order(roots) -> list:
-    """Nodes reachable from roots, each after every node that feeds a gradient into it."""
-    deps: dict = {}
-    roots = list(dict.fromkeys(roots))  # two outputs of one node are one root (else its edges count twice)
-    seen = set(roots)
-    stack = list(roots)
-    while stack:
-        node = stack.pop()
-        for nxt, _ in node.next_functions:
-            if nxt is None:
-                continue
-            deps[nxt] = deps.get(nxt, 0) + 1
-            if nxt not in seen:
-                seen.add(nxt)
-                stack.append(nxt)
-    ready = [n for n in roots if deps.get(n, 0) == 0]
+    """Nodes reachable from roots, each before every node it sends a gradient to.
+
+    Reverse post-order of an iterative depth-first walk (no recursion, so 10,000-op chains are fine).
+    """
     order = []
-    while ready:
-        node = ready.pop()
-        order.append(node)
-        for nxt, _ in node.next_functions:
-            if nxt is None:
-                continue
-            deps[nxt] -= 1
-            if deps[nxt] == 0:
-                ready.append(nxt)
+    visited = set()
+    for root in roots:
+        if root in visited:
+            continue
+        visited.add(root)
+        stack = [(root, iter(root.next_functions))]
+        while stack:
+            node, edges = stack[-1]
+            for nxt, _ in edges:
+                if nxt is not None and nxt not in visited:
+                    visited.add(nxt)
+                    stack.append((nxt, iter(nxt.next_functions)))
+                    break
+            else:
+                stack.pop()
+                order.append(node)
+    order.reverse()
     return order
 
 
