@@ -18,7 +18,7 @@ from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set
 from .autograd.grad_mode import is_inference_mode_enabled
 from .printing import get_printoptions, set_printoptions
 from . import backends, cuda, fft, linalg, nn, optim
-from . import distributions, profiler
+from . import distributions, profiler, utils
 from .serialization import load, save
 from ._finfo import finfo, iinfo
 from .ops import random
