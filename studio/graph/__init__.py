@@ -1,0 +1,1 @@
+"""Qt-free studio core: graph model, layer registry, inference, compile, projects, commands."""
