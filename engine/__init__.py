@@ -21,6 +21,9 @@ from . import backends, cuda, fft, linalg, nn, optim
 from . import distributions, profiler, utils
 from .serialization import load, save
 from ._finfo import finfo, iinfo
+from .nn._functional.activation import TORCH_FUNCTIONS as _nn_functions
+
+globals().update(_nn_functions)  # torch.relu, torch.softmax, ... with torch-level signatures
 from .ops import random
 from .threads import get_num_interop_threads, get_num_threads, set_num_interop_threads, set_num_threads
 
