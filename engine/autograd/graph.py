@@ -172,16 +172,30 @@ class AccumulateGrad(Node):
                     grad = replaced
         return grad
 
-    def accumulate(self, grad, create_graph: bool) -> None:
+    def accumulate(self, grad, create_graph: bool, claimed: set | None = None) -> None:
+        """Add grad into the leaf's .grad. `claimed` holds ids of arrays someone else may still hold: an
+        array outside it that owns its memory is taken over instead of copied (torch steals it too)."""
         var = self.variable
+        hooked = bool(var._hooks)
         grad = self.run_leaf_hooks(grad)
         if var._grad is None:
-            var._grad = grad if create_graph else grad._fresh_copy()
+            if create_graph:
+                var._grad = grad
+            elif (claimed is not None and not hooked and _owns_memory(grad._data)
+                  and id(grad._data) not in claimed):
+                claimed.add(id(grad._data))
+                var._grad = type(grad)._make(grad._data)
+            else:
+                var._grad = grad._fresh_copy()
         elif create_graph or STATE.enabled:
             var._grad = var._grad + grad
         else:
             var._grad._data += grad._data.astype(var._grad._data.dtype, copy=False)
             var._grad._version[0] += 1
+
+
+def _owns_memory(array) -> bool:
+    return array.base is None and array.flags.owndata
 
 
 def _shape_dtype_fix(grad, shape, np_dtype):
@@ -276,6 +290,8 @@ def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool, 
         slot = buffers.setdefault(node, [None] * len(node._shapes))
         slot[nr] = g if slot[nr] is None else slot[nr] + g
 
+    # arrays the caller or hooks may still hold: never taken over as a leaf's .grad
+    claimed = {id(g._data) for g in grad_outputs}
     capture: dict = {}
     if inputs is not None:
         for idx, t in enumerate(inputs):
@@ -294,8 +310,11 @@ def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool, 
             grads = buffers.pop(node, None)
             if grads is None:
                 continue
+            if node._pre_hooks or node._retained:
+                claimed.update(id(g._data) for g in grads if g is not None)
             if node._pre_hooks:
                 grads = _run_pre_hooks(node, grads)
+                claimed.update(id(g._data) for g in grads if g is not None)
             if node._retained:
                 for nr, ref in node._retained:
                     tensor = ref()
@@ -317,7 +336,7 @@ def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool, 
                         tensor._grad = g._fresh_copy() if tensor._grad is None else tensor._grad + g
             if is_leaf_sink:
                 if accumulate and grads[0] is not None:
-                    node.accumulate(grads[0], create_graph)
+                    node.accumulate(grads[0], create_graph, claimed)
                 continue
             if len(grads) == 1:
                 if grads[0] is None:
