@@ -35,7 +35,7 @@ parity: $(PARITY_STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider -m parity
 
 bench: $(PARITY_STAMP)
-	$(PY) bench/op_overhead.py
+	$(PY) bench/op_overhead.py && $(PY) bench/engine_vs_torch.py
 
 lint: $(TEST_STAMP)
 	$(VENV)/bin/ruff check .
