@@ -37,6 +37,18 @@ class Parameter(Tensor):
     def __repr__(self, *, tensor_contents: str | None = None) -> str:
         return "Parameter containing:\n" + Tensor.__repr__(self, tensor_contents=tensor_contents)
 
+    def __deepcopy__(self, memo: dict) -> Parameter:
+        """A new Parameter with copied data and the same requires_grad; like torch, .grad is not copied."""
+        if id(self) in memo:
+            return memo[id(self)]
+        import copy
+
+        result = Parameter(Tensor._make(self._data.copy()), self._requires_grad)
+        for key, value in getattr(self, "__dict__", {}).items():
+            result.__dict__[key] = copy.deepcopy(value, memo)
+        memo[id(self)] = result
+        return result
+
 
 class _BufferMeta(type):
     # Buffer(...) returns a plain Tensor carrying a flag; isinstance(t, Buffer) reads that flag.
