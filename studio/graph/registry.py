@@ -227,8 +227,7 @@ def call_code(name: str, *args: Any, defaults: Mapping[str, Any] | None = None, 
 
 
 def _literal(value: Any) -> str:
-    if isinstance(value, tuple) and len(set(value)) == 1 and len(value) in (1, 2, 3):
-        return repr(value[0])
+    """Python literal for a validated parameter value (tuples stay tuples: LayerNorm((4, 4)) != (4))."""
     return repr(value)
 
 
