@@ -20,11 +20,23 @@ def cupy_device_count() -> int:
 
 
 def cuda_unavailable_reason() -> str | None:
+    """torch's own message for why CUDA can't be used (user code may match on it)."""
     if _cupy is None:
-        return ("Torch not compiled with CUDA enabled (the engine's CUDA backend needs cupy: "
-                "pip install cupy-cuda12x)")
+        return "Torch not compiled with CUDA enabled"
     if cupy_device_count() == 0:
         return "No CUDA GPUs are available"
+    return None
+
+
+def cuda_help() -> str | None:
+    """A longer explanation for people (the studio's device panel): what is missing and what CPU means."""
+    if _cupy is None:
+        return ("CUDA tensors need cupy and an NVIDIA GPU. Install the GPU extra (pip install "
+                "'model-studio[gpu]', i.e. cupy-cuda12x) on a machine with a CUDA driver; until then "
+                "everything runs on the CPU with numpy.")
+    if cupy_device_count() == 0:
+        return ("cupy is installed but sees no CUDA device (no NVIDIA GPU or driver); everything runs on the "
+                "CPU with numpy.")
     return None
 
 

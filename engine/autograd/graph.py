@@ -63,6 +63,11 @@ class Node:
         """Save inputs for backward; their version is checked when they are unpacked."""
         self._saved = tuple((t, t._version[0], False) if t is not None else None for t in tensors)
 
+    def save_if_needed(self, *entries) -> None:
+        """Save (tensor, needed) pairs; a tensor no gradient needs is kept without a version check, so
+        modifying it in place later is allowed (torch does not save it at all)."""
+        self._saved = tuple((t, t._version[0] if needed else None, False) for t, needed in entries)
+
     def save_with_output(self, *tensors) -> None:
         """Like save, where the LAST tensor is this node's own output (kept without a reference cycle)."""
         *inputs, out = tensors
@@ -82,7 +87,7 @@ class Node:
                 result.append(None)
                 continue
             t, version, is_output = entry
-            if t._version[0] != version:
+            if version is not None and t._version[0] != version:
                 raise RuntimeError(self._modified_message(t, version, is_output))
             if is_output and STATE.enabled:
                 t = t._alias()

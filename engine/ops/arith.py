@@ -150,7 +150,8 @@ def mul(input, other, *, out=None):
             node.scalar = other
             node.save()  # torch saves the wrapped scalar: a second backward without retain_graph fails
     elif grad_needed(input, tb):
-        MulBackward0(result, input, tb).save(input, tb)
+        node = MulBackward0(result, input, tb)
+        node.save_if_needed((input, node.needs(1)), (tb, node.needs(0)))
     return _maybe_out(result, out)
 
 

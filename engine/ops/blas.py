@@ -223,7 +223,8 @@ def matmul(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor
         raise _matmul_shape_error(a.shape, b.shape) from None
     result = new(data)
     if grad_needed(input, other):
-        _node_class(a.ndim, b.ndim)(result, input, other).save(input, other)
+        node = _node_class(a.ndim, b.ndim)(result, input, other)
+        node.save_if_needed((input, node.needs(1)), (other, node.needs(0)))
     return _maybe_out(result, out)
 
 
@@ -248,7 +249,8 @@ def mm(input: Tensor, mat2: Tensor, *, out: Tensor | None = None) -> Tensor:
                            f"{_shape_str(b.shape)})")
     result = new(a @ b)
     if grad_needed(input, mat2):
-        MmBackward0(result, input, mat2).save(input, mat2)
+        node = MmBackward0(result, input, mat2)
+        node.save_if_needed((input, node.needs(1)), (mat2, node.needs(0)))
     return _maybe_out(result, out)
 
 
@@ -272,7 +274,8 @@ def bmm(input: Tensor, mat2: Tensor, *, out: Tensor | None = None) -> Tensor:
     _check_bmm(a, b)
     result = new(a @ b)
     if grad_needed(input, mat2):
-        BmmBackward0(result, input, mat2).save(input, mat2)
+        node = BmmBackward0(result, input, mat2)
+        node.save_if_needed((input, node.needs(1)), (mat2, node.needs(0)))
     return _maybe_out(result, out)
 
 
@@ -420,7 +423,7 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1, out: Te
     if grad_needed(input, mat1, mat2):
         node = AddmmBackward0(result, input, mat1, mat2)
         node.alpha, node.beta = alpha, beta
-        node.save(mat1, mat2)
+        node.save_if_needed((mat1, node.needs(2)), (mat2, node.needs(1)))
     return _maybe_out(result, out)
 
 

@@ -88,6 +88,8 @@ def _reduced_node(cls0, cls1, result: Tensor, input: Tensor, dims, keepdim: bool
 
 @tensor_method("sum")
 def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:  # noqa: A001
+    if not isinstance(input, Tensor):
+        raise _not_a_tensor("sum", input)
     dims = reduce_dims(input, dim)
     data = input._data.sum(axis=dims, keepdims=keepdim, dtype=_sum_dtype(input, dtype))
     result = new(data)
@@ -134,6 +136,8 @@ class MeanBackward1(Node):
 
 @tensor_method("mean")
 def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    if not isinstance(input, Tensor):
+        raise _not_a_tensor("mean", input)
     if dtype is None and input._data.dtype.kind not in "fc":
         raise RuntimeError(
             "mean(): could not infer output dtype. Input dtype must be either a floating point or complex "
@@ -490,3 +494,7 @@ def any(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:  # noqa: A001
 def count_nonzero(input: Tensor, dim=None) -> Tensor:
     dims = reduce_dims(input, dim)
     return new((input._data != 0).sum(axis=dims, dtype=np.int64))
+
+
+def _not_a_tensor(name: str, value: object) -> TypeError:
+    return TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(value).__name__}")

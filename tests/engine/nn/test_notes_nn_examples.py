@@ -360,10 +360,7 @@ print(y2.shape)
 # Snippets whose printed floats are random: compared with every float masked.
 RANDOM = {'sequential_official', 'register_parameter', 'instancenorm_running_fixed'}
 # Engine gaps found while writing these tests (reported to the lead); xfail until fixed.
-ENGINE_GAPS = {
-    'pair': 'engine.nn.modules.utils (_pair, _single, _triple, _ntuple) is missing',
-    'parameter_noise': "engine's .cuda() error appends a cupy hint to 'Torch not compiled with CUDA enabled'",
-}
+ENGINE_GAPS: dict[str, str] = {}
 EXPECTED = {
     'one_hot': (
         'tensor([[1, 0, 0],\n'

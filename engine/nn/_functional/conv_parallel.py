@@ -1,0 +1,53 @@
+"""Split memory-bound numpy loops (im2col, col2im, pooling passes) over the batch axis across threads.
+
+numpy releases the GIL inside copies and ufunc loops, so chunks on disjoint batch ranges run in parallel on
+engine.get_num_threads() cores (the GEMMs are threaded by BLAS already; these loops otherwise use one core).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from ... import threads as _threads
+
+# Below this many elements per call the thread hand-off costs more than it saves.
+MIN_PARALLEL_ELEMENTS = 1 << 17
+
+_executor: ThreadPoolExecutor | None = None
+_executor_size = 0
+_default_threads: int | None = None
+
+
+def num_threads() -> int:
+    """engine.set_num_threads' value, else the BLAS default (queried once: threadpoolctl is slow)."""
+    global _default_threads
+    if _threads._num_threads is not None:
+        return _threads._num_threads
+    if _default_threads is None:
+        _default_threads = _threads.get_num_threads()
+    return _default_threads
+
+
+def _pool(workers: int) -> ThreadPoolExecutor:
+    global _executor, _executor_size
+    if _executor is None or _executor_size < workers:
+        _executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="engine-nn")
+        _executor_size = workers
+    return _executor
+
+
+def run_chunks(m, fn: Callable[[int, int], None], n: int, work: int) -> None:
+    """Call fn(lo, hi) on contiguous ranges covering [0, n); in parallel for large numpy work."""
+    threads = min(num_threads(), n) if m is np and work >= MIN_PARALLEL_ELEMENTS else 1
+    if threads <= 1:
+        fn(0, n)
+        return
+    bounds = [n * i // threads for i in range(threads + 1)]
+    pool = _pool(threads - 1)
+    futures = [pool.submit(fn, bounds[i], bounds[i + 1]) for i in range(1, threads)]
+    fn(bounds[0], bounds[1])
+    for f in futures:
+        f.result()
