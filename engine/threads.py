@@ -37,14 +37,18 @@ def _cpu_count() -> int:
 
 def get_num_threads() -> int:
     """Threads used for intra-op parallelism (the BLAS pools): the value set, else what BLAS reports."""
+    global _default_threads
     if _num_threads is not None:
         return _num_threads
-    controller = _blas_controller()
-    if controller is not None:
-        counts = [info["num_threads"] for info in controller.info() if info.get("user_api") == "blas"]
-        if counts:
-            return max(counts)
-    return _cpu_count()
+    if _default_threads is None:  # querying threadpoolctl costs milliseconds: ask once
+        controller = _blas_controller()
+        counts = [info["num_threads"] for info in controller.info() if info.get("user_api") == "blas"] \
+            if controller is not None else []
+        _default_threads = max(counts) if counts else _cpu_count()
+    return _default_threads
+
+
+_default_threads: int | None = None
 
 
 def set_num_threads(n: int) -> None:
