@@ -41,6 +41,27 @@ class LinearBackward(Node):
             gb = new(g2.sum(0)) if self.bias_flat else g  # other bias shapes: the graph sums g to them
         return gx, gw, gb
 
+    # torch's graph for a 2-D linear is addmm(bias, x, W.t()) / mm(x, W.t()): legacy module backward hooks
+    # (register_backward_hook) see that node's input gradients, in that order and with W transposed.
+    def torch_input_grads(self, grads: tuple) -> tuple:
+        gx, gw, gb = (tuple(grads) + (None, None, None))[:3]
+        gw_t = gw.t() if gw is not None else None
+        if self.label == "AddmmBackward0":
+            return gb, gx, gw_t
+        if self.label == "MmBackward0":
+            return gx, gw_t
+        return tuple(grads)
+
+    def from_torch_input_grads(self, grads: tuple) -> tuple:
+        grads = tuple(grads)
+        if self.label == "AddmmBackward0":
+            gb, gx, gw_t = grads
+            return gx, (gw_t.t() if gw_t is not None else None), gb
+        if self.label == "MmBackward0":
+            gx, gw_t = grads
+            return gx, (gw_t.t() if gw_t is not None else None), None
+        return grads
+
     def _composite(self, g, x, w):
         out_f, in_f = w._data.shape
         if x._data.ndim == 2:

@@ -266,9 +266,26 @@ def _attach_legacy_hooks(module: Module, hooks: list, args: tuple, result: Any) 
     if node is None:
         return
     for hook in hooks:
-        node.register_hook(lambda grad_in, grad_out, hook=hook: hook(module, _reduced(node, grad_in),
-                                                                     grad_out))
+        node.register_hook(_legacy_hook_call(module, node, hook))
     _warn_legacy_hook(args, result, node)
+
+
+def _legacy_hook_call(module: Module, node: Node, hook):
+    """Show the hook the node's input gradients in torch's order (fused nodes translate), and translate a
+    replacement back."""
+    to_torch = getattr(node, "torch_input_grads", None)
+    from_torch = getattr(node, "from_torch_input_grads", None)
+
+    def call(grad_in: tuple, grad_out: tuple):
+        shown = _reduced(node, grad_in)
+        if to_torch is not None:
+            shown = to_torch(shown)
+        replaced = hook(module, shown, grad_out)
+        if replaced is not None and from_torch is not None:
+            replaced = from_torch(replaced)
+        return replaced
+
+    return call
 
 
 def _reduced(node: Node, grads: tuple) -> tuple:

@@ -317,14 +317,7 @@ print(tensor_to_np(x).shape, tensor_to_np(x).dtype, tensor_to_np(x)[0, 1])
 """,
 })
 
-# Engine gaps found while writing these tests (reported to the lead); xfail until fixed.
-GRAD_INPUT_GAP = ("register_backward_hook: engine passes grad_input = (grad_x, grad_W, grad_b); torch passes "
-                  "the grads of the last autograd node's inputs, for Linear (addmm): "
-                  "(grad_b, grad_x, grad_W.T)")
-ENGINE_GAPS = {
-    'backward_hook': GRAD_INPUT_GAP,
-    'backward_hook_model': GRAD_INPUT_GAP,
-}
+ENGINE_GAPS: dict[str, str] = {}  # snippets that would need an engine fix (none left)
 EXPECTED = {
     'forward_hook': (
         'Linear(in_features=3, out_features=4, bias=True)\n'
