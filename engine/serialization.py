@@ -22,6 +22,7 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from . import _dtype as dt
+from . import _module_state
 from .backend import device as Device
 from .backend import to_numpy
 from .tensor import Size, Tensor
@@ -52,6 +53,12 @@ _TORCH_PICKLE_HINT = (
 
 class SerializationError(RuntimeError):
     """A file engine.load cannot read: not an engine checkpoint, truncated, or with unknown content."""
+
+
+class UnpicklingError(SerializationError):
+    """The file names code to import (a whole Module, a function) and weights_only=True forbids it.
+
+    Named like torch's error so code that catches it by name keeps working; nothing is unpickled."""
 
 
 # ------------------------------------------------------------------------------------------- saving ---
@@ -110,6 +117,16 @@ class _Encoder:
                 with contextlib.suppress(TypeError):  # optional metadata: drop what cannot be stored
                     out["meta"] = self.encode(meta, _join(path, "_metadata"))
             return out
+        if _module_state.is_module(obj):
+            attributes = {k: self.encode(v, _join(path, k))
+                          for k, v in _module_state.module_attributes(obj).items()}
+            return {"$t": "module", "cls": _module_state.class_path(type(obj)), "attrs": attributes}
+        if isinstance(obj, (set, frozenset)):
+            members = sorted(obj, key=repr)
+            return {"$t": "set", "v": [self.encode(v, _join(path, i)) for i, v in enumerate(members)]}
+        reference = _module_state.callable_reference(obj) if callable(obj) else None
+        if reference is not None:
+            return {"$t": "callable", "v": reference}
         raise TypeError(
             f"engine.save cannot store an object of type {type(obj).__module__}.{type(obj).__qualname__} "
             "(no pickle by design): supported are tensors, Parameters, dict/OrderedDict, list, tuple, "
@@ -278,7 +295,7 @@ def load(f: str | os.PathLike | BinaryIO, map_location: Any = None, pickle_modul
     if structure.get("version") != FORMAT_VERSION:
         raise SerializationError(f"unsupported engine checkpoint version {structure.get('version')!r} "
                                  f"(this engine reads version {FORMAT_VERSION})")
-    decoder = _Decoder(structure.get("tensors"), arrays, map_location, copy)
+    decoder = _Decoder(structure.get("tensors"), arrays, map_location, copy, weights_only is not False)
     return decoder.decode(structure.get("root"))
 
 
@@ -334,7 +351,9 @@ def _read_buffers(header: dict, body: memoryview) -> dict[str, np.ndarray]:
 
 
 class _Decoder:
-    def __init__(self, entries: Any, arrays: dict[str, np.ndarray], map_location: Any, copy: bool) -> None:
+    def __init__(self, entries: Any, arrays: dict[str, np.ndarray], map_location: Any, copy: bool,
+                 weights_only: bool = True) -> None:
+        self.weights_only = weights_only
         if not isinstance(entries, list):
             raise SerializationError("not an engine checkpoint (missing tensor table)")
         self.entries = entries
@@ -395,7 +414,27 @@ class _Decoder:
                 return bytes.fromhex(node.get("v"))
             except (TypeError, ValueError):
                 raise SerializationError("malformed bytes in the structure") from None
+        if tag == "set":
+            return set(self.decode(v) for v in self._list(node))
+        if tag in ("module", "callable"):
+            return self._code_object(node, tag)
         raise SerializationError(f"unknown tagged value {_short(tag)} in the structure")
+
+    def _code_object(self, node: dict, tag: str) -> Any:
+        reference = node.get("cls") if tag == "module" else node.get("v")
+        if not isinstance(reference, str) or ":" not in reference:
+            raise SerializationError(f"malformed {tag} reference in the structure")
+        if self.weights_only and not _module_state.is_safe(reference):
+            raise UnpicklingError(_module_state.weights_only_message(reference))
+        try:
+            if tag == "callable":
+                return _module_state.resolve(reference)
+            attributes = node.get("attrs")
+            if not isinstance(attributes, dict):
+                raise SerializationError("malformed module in the structure")
+            return _module_state.rebuild_module(reference, {k: self.decode(v) for k, v in attributes.items()})
+        except (ImportError, TypeError) as exc:
+            raise SerializationError(f"cannot rebuild {reference}: {exc}") from None
 
     def _list(self, node: dict) -> list:
         values = node.get("v")
@@ -489,3 +528,9 @@ def _short(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
+
+
+add_safe_globals = _module_state.add_safe_globals
+get_safe_globals = _module_state.get_safe_globals
+clear_safe_globals = _module_state.clear_safe_globals
+safe_globals = _module_state.safe_globals

@@ -73,7 +73,8 @@ def check_against_torch(fn, *arrays, grad: bool = True, rtol: float = 1e-3, atol
     for i, (eo, to) in enumerate(zip(e_out, t_out)):
         if isinstance(to, torch.Tensor):
             assert isinstance(eo, engine.Tensor), f"output {i}: engine returned {type(eo).__name__}"
-            assert tuple(eo.shape) == tuple(to.shape), f"output {i}: shape {tuple(eo.shape)} vs {tuple(to.shape)}"
+            shapes = tuple(eo.shape), tuple(to.shape)
+            assert shapes[0] == shapes[1], f"output {i}: shape {shapes[0]} vs {shapes[1]}"
             assert str(eo.dtype) == str(to.dtype), f"output {i}: dtype {eo.dtype} vs {to.dtype}"
             assert_close(eo, to, rtol=rtol, atol=atol, check_dtype=check_dtype, msg=f"output {i}: ")
         else:

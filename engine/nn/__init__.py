@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from . import functional, init, utils
 from .modules import *  # noqa: F403
 from .modules import __all__ as _modules_all
 from .parameter import Buffer, Parameter
-from . import functional, init, utils  # noqa: E402
 
-__all__ = ["Parameter", "Buffer", *_modules_all]
+__all__ = ["Parameter", "Buffer", "functional", "init", "utils", *_modules_all]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..ops.padding import pad
+from ..ops.padding import pad  # noqa: F401 - torch.nn.functional.pad
 from ._functional.activation import *  # noqa: F403
 from ._functional.attention import *  # noqa: F403
 from ._functional.conv import *  # noqa: F403

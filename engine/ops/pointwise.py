@@ -81,7 +81,8 @@ def _float_unary(name: str, kernel, node_cls, save: int, aliases: tuple = ()):
     op.__doc__ = f"torch.{name}: elementwise, integer inputs give the default float dtype."
     names = (name,) + aliases
     tensor_method(*names)(op)
-    tensor_method(*(n + "_" for n in names if not n.startswith("__")))(_inplace_unary(op, kernel, save in (_IN, _BOTH)))
+    inplace_names = (n + "_" for n in names if not n.startswith("__"))
+    tensor_method(*inplace_names)(_inplace_unary(op, kernel, save in (_IN, _BOTH)))
     return op
 
 
@@ -512,7 +513,8 @@ def _keep_dtype_unary(name: str, kernel, node_cls, save: int, aliases: tuple = (
     op.__name__ = op.__qualname__ = name
     names = (name,) + aliases
     tensor_method(*names)(op)
-    tensor_method(*(n + "_" for n in names if not n.startswith("__")))(_inplace_unary(op, kernel, save in (_IN, _BOTH)))
+    inplace_names = (n + "_" for n in names if not n.startswith("__"))
+    tensor_method(*inplace_names)(_inplace_unary(op, kernel, save in (_IN, _BOTH)))
     return op
 
 

@@ -555,8 +555,9 @@ def _masked(text: str) -> str:
 
 
 def _normalized(text: str) -> str:
-    # type(t) cannot print as <class 'torch.Tensor'> for an engine tensor (see the report)
-    return text.replace("<class 'engine.tensor.Tensor'>", "<class 'torch.Tensor'>")
+    # the engine's classes live under engine.* where torch's live under torch.*
+    return (text.replace("<class 'engine.tensor.Tensor'>", "<class 'torch.Tensor'>")
+            .replace("engine.nn.modules.", "torch.nn.modules."))
 
 
 def xfail_gaps(names: list[str], gaps: dict[str, str]) -> list:

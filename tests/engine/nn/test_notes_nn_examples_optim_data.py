@@ -351,16 +351,7 @@ print(x.grad)
 
 RANDOM: set[str] = set()
 # Engine gaps found while writing these tests (reported to the lead); xfail until fixed.
-ENGINE_GAPS = {
-    'save_whole_model': 'engine.save refuses nn.Module objects (TypeError); torch saves them and '
-                        'torch.load (weights_only=True) raises UnpicklingError',
-    'save_whole_model_fixed': 'engine.save cannot store whole modules; torch.load(..., weights_only=False) '
-                              'loads them',
-    'ed_twice_fixed': 'engine.mm saves W for backward even when its other operand needs no grad, so the '
-                      'retained-graph 2nd backward after optim_E.step() raises the in-place version error',
-    'ed_no_second_backward': "engine.mean(None) raises AttributeError ('NoneType' ... '_data') instead of "
-                             "torch's TypeError: mean(): argument 'input' (position 1) must be Tensor",
-}
+ENGINE_GAPS: dict[str, str] = {}  # snippets that would need an engine fix (none left)
 EXPECTED = {
     'adam_no_grad': (
         'tensor(40., grad_fn=<MeanBackward0>)\n'
