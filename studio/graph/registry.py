@@ -15,6 +15,7 @@ from .shapes import Shape
 
 INPUT, OUTPUT = "in", "out"
 ROLE_LAYER, ROLE_INPUT, ROLE_OUTPUT, ROLE_TARGET, ROLE_LOSS = "layer", "input", "output", "target", "loss"
+ROLE_BLOCK = "block"  # a container node: inference and compile expand it (blocks.py), it has no rules itself
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """Layer families; importing this package registers them all."""
 
+from .. import blocks  # noqa: F401 - registers the "Block" container node
 from .. import modules as _modules
 from . import activation, conv, core, loss, merge, norm, pool, resample, sequence, shape_ops  # noqa: F401
 
