@@ -107,3 +107,70 @@ def check_against_torch(fn, *arrays, grad: bool = True, rtol: float = 1e-3, atol
         assert_close(a, b, rtol=grad_rtol or rtol, atol=grad_atol or max(atol, 1e-5), check_dtype=check_dtype,
                      msg=f"grad of input {i}: ")
     return e_out, t_out
+
+
+def _torch_aliases() -> dict[str, object]:
+    import importlib
+    import sys
+
+    for name in ("engine.nn.functional", "engine.optim", "engine.utils.data", "engine.utils.checkpoint",
+                 "engine.autograd", "engine.distributions.beta", "engine.profiler", "engine.backends.cudnn",
+                 "engine.vision.transforms", "engine.vision.datasets", "engine.vision.utils"):
+        importlib.import_module(name)
+    aliases: dict[str, object] = {}
+    for name, module in list(sys.modules.items()):
+        if name == "engine" or name.startswith("engine."):
+            aliases["torch" + name[len("engine"):]] = module
+        if name == "engine.vision" or name.startswith("engine.vision."):
+            aliases["torchvision" + name[len("engine.vision"):]] = module
+    return aliases
+
+
+class torch_is_engine:  # noqa: N801 - used as a context manager, like torch's own helpers
+    """Inside `with torch_is_engine():`, `import torch` (torch.nn, torch.optim, ..., torchvision) gives the
+    engine, so PyTorch code runs unchanged; sys.modules is restored afterwards."""
+
+    def __enter__(self) -> None:
+        import sys
+
+        self._saved = {n: m for n, m in sys.modules.items() if n.split(".")[0] in ("torch", "torchvision")}
+        for name in self._saved:
+            del sys.modules[name]
+        sys.modules.update(_torch_aliases())
+
+    def __exit__(self, *exc: object) -> None:
+        import sys
+
+        for name in [n for n in sys.modules if n.split(".")[0] in ("torch", "torchvision")]:
+            del sys.modules[name]
+        sys.modules.update(self._saved)
+
+
+def run_snippet(code: str) -> tuple[dict, str]:
+    """exec PyTorch code against the engine; returns (namespace, captured stdout). Seeds the engine's RNG
+    first so snippets with random numbers are reproducible."""
+    import contextlib
+    import io
+
+    import engine
+
+    engine.manual_seed(0)
+    namespace: dict = {"torch": engine}
+    out = io.StringIO()
+    with torch_is_engine(), contextlib.redirect_stdout(out):
+        exec(code, namespace)  # noqa: S102 - the caller's code, run on purpose
+    return namespace, out.getvalue()
+
+
+def check_error_matches_torch(fn, *arrays) -> None:
+    """fn(lib, *tensors) raises the same exception type and message with the engine as with torch."""
+    import pytest
+    import torch
+
+    import engine
+
+    with pytest.raises(Exception) as expected:
+        fn(torch, *[torch.tensor(a) for a in arrays])
+    with pytest.raises(type(expected.value)) as got:
+        fn(engine, *[engine.tensor(a) for a in arrays])
+    assert str(got.value) == str(expected.value)

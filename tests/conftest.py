@@ -36,3 +36,17 @@ def _restore_engine_globals():
     default = engine.get_default_dtype()
     yield
     engine.set_default_dtype(default)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _single_threaded_torch():
+    """torch is the reference in parity tests; on a busy 2-core box its multi-threaded kernels crawl."""
+    try:
+        import torch
+    except ImportError:
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

@@ -15,18 +15,6 @@ from engine.testing import check_against_torch
 R = np.random.default_rng(0)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _single_threaded_torch():
-    """torch's multi-threaded kernels crawl on a busy 2-core box; the reference runs on one thread."""
-    try:
-        import torch as real
-    except ImportError:
-        yield
-        return
-    before = real.get_num_threads()
-    real.set_num_threads(1)
-    yield
-    real.set_num_threads(before)
 
 
 def f32(*shape):

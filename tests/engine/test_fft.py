@@ -11,18 +11,6 @@ from engine.testing import check_against_torch
 R = np.random.default_rng(0)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _single_threaded_torch():
-    """torch's multi-threaded FFT takes ~60 ms a call on a busy 2-core box; one thread takes 0.2 ms."""
-    try:
-        import torch as real
-    except ImportError:
-        yield
-        return
-    before = real.get_num_threads()
-    real.set_num_threads(1)
-    yield
-    real.set_num_threads(before)
 
 
 NORMS = [None, "backward", "ortho", "forward"]

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 import engine
 from engine.autograd import gradcheck, gradgradcheck
 from engine.testing import check_against_torch
+from engine.testing import check_error_matches_torch as check_error
 
 R = np.random.default_rng(1)
 
@@ -20,15 +21,6 @@ def arr(*shape, dtype=np.float32):
     return R.standard_normal(shape).astype(dtype)
 
 
-def check_error(fn, *arrays):
-    """fn(lib, *tensors) raises the same exception type and message in the engine as in torch."""
-    import torch
-
-    with pytest.raises(Exception) as expected:
-        fn(torch, *[torch.tensor(a) for a in arrays])
-    with pytest.raises(type(expected.value)) as got:
-        fn(engine, *[engine.tensor(a) for a in arrays])
-    assert str(got.value) == str(expected.value)
 
 
 def F(lib):

@@ -18,13 +18,10 @@ utils.data (Dataset, DataLoader, random_split), torchvision transforms, distribu
 utils.checkpoint, distributed/DDP, cuda/cudnn settings.
 """
 
-import contextlib
-import io
-import sys
 
 import pytest
 
-import engine
+from engine.testing import run_snippet, torch_is_engine
 
 NOTES = {
     # 004 torch.add
@@ -419,39 +416,12 @@ a3=torch.arange(1, 10, 2,device="cpu",dtype=torch.float64)
 }
 
 
-@contextlib.contextmanager
-def _engine_as_torch():
-    """`import torch` inside a snippet gives the engine (the contract: `import engine as torch`)."""
-    names = ("torch", "torch.autograd")
-    saved = {n: sys.modules.get(n) for n in names}
-    sys.modules["torch"] = engine
-    sys.modules["torch.autograd"] = engine.autograd
-    try:
-        yield
-    finally:
-        for n, mod in saved.items():
-            if mod is None:
-                sys.modules.pop(n, None)
-            else:
-                sys.modules[n] = mod
-
-
-def _run(code: str) -> tuple[dict, str]:
-    ns = {"torch": engine}
-    out = io.StringIO()
-    if any(word in code for word in ("rand", "normal", "bernoulli")):
-        engine.manual_seed(0)
-    with _engine_as_torch(), contextlib.redirect_stdout(out):
-        exec(code, ns)  # noqa: S102 - the notes' code, verbatim
-    return ns, out.getvalue()
-
-
 @pytest.mark.parametrize("name", list(NOTES))
 def test_notes_example(name):
     code, expected_stdout, expected = NOTES[name]
-    ns, stdout = _run(code)
+    ns, stdout = run_snippet(code)
     if expected_stdout is not None:
         assert stdout == expected_stdout
-    with _engine_as_torch():
+    with torch_is_engine():
         for expr, want in expected.items():
             assert repr(eval(expr, ns)) == want, expr  # noqa: S307

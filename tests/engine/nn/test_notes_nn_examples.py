@@ -16,16 +16,15 @@ DDP / `DistributedSampler` / `torch.distributed.launch` recipe (needs a process 
 """
 
 import contextlib
-import importlib
 import io
 import re
-import sys
 import traceback
 import warnings
 
 import pytest
 
 import engine
+from engine.testing import torch_is_engine
 
 IMPORTS = "import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n"
 SEQ_CLASS = """
@@ -492,35 +491,6 @@ EXPECTED = {
 }
 
 
-def _aliases() -> dict[str, object]:
-    for name in ('engine.nn.functional', 'engine.optim', 'engine.utils.data', 'engine.utils.checkpoint',
-                 'engine.autograd', 'engine.distributions.beta', 'engine.profiler', 'engine.backends.cudnn',
-                 'engine.vision.transforms', 'engine.vision.datasets', 'engine.vision.utils'):
-        importlib.import_module(name)
-    out: dict[str, object] = {}
-    for name, mod in list(sys.modules.items()):
-        if name == 'engine' or name.startswith('engine.'):
-            out['torch' + name[len('engine'):]] = mod
-        if name == 'engine.vision' or name.startswith('engine.vision.'):
-            out['torchvision' + name[len('engine.vision'):]] = mod
-    return out
-
-
-@contextlib.contextmanager
-def _torch_is_engine():
-    """`import torch`, `torch.nn`, ..., `torchvision` give the engine; sys.modules is restored after."""
-    saved = {n: m for n, m in sys.modules.items() if n.split('.')[0] in ('torch', 'torchvision')}
-    for n in saved:
-        del sys.modules[n]
-    sys.modules.update(_aliases())
-    try:
-        yield
-    finally:
-        for n in [n for n in sys.modules if n.split('.')[0] in ('torch', 'torchvision')]:
-            del sys.modules[n]
-        sys.modules.update(saved)
-
-
 def _run(code: str, lib) -> str:
     """exec a snippet with `torch` = lib; stdout plus a last line naming the exception it ended with."""
     lib.manual_seed(0)
@@ -538,7 +508,7 @@ def _run(code: str, lib) -> str:
 
 
 def run_engine(code: str) -> str:
-    with _torch_is_engine():
+    with torch_is_engine():
         return _run(code, engine)
 
 
