@@ -27,6 +27,15 @@ _GELU_C = 0.044715
 
 
 # ------------------------------------------------------------------------------------------ plumbing ---
+def keep_where(mod, g, keep):
+    """g where keep, else 0. Multiplying by the mask is ~7x faster than np.where on this kind of array;
+    where() is still used when g holds inf/NaN, whose product with 0 would not be 0 (torch gives 0)."""
+    result = mod.multiply(g, keep, dtype=g.dtype)
+    if not mod.isfinite(result).all():
+        result = mod.where(keep, g, 0).astype(g.dtype, copy=False)
+    return result
+
+
 class _Elementwise(Node):
     """y = f(x): backward is g * f'(saved) from arrays, or built from engine ops when grad mode is on
     during backward (create_graph=True), so higher-order gradients work."""
@@ -83,7 +92,7 @@ class ReluBackward0(_Elementwise):
     __slots__ = ()
 
     def kernel(self, mod, g, out):
-        return mod.where(out <= 0, 0, g)
+        return keep_where(mod, g, ~(out <= 0))  # NaN passes its gradient through, as in torch
 
     def graph(self, g, out):
         return masked_grad(g, ~(out._data <= 0))
@@ -123,7 +132,7 @@ class HardtanhBackward0(_Elementwise):
         return ~((x <= lo) | (x >= hi))  # NaN passes its gradient through, as in torch
 
     def kernel(self, mod, g, x):
-        return mod.where(self._keep(x), g, 0)
+        return keep_where(mod, g, self._keep(x))
 
     def graph(self, g, x):
         return masked_grad(g, self._keep(x._data))
@@ -416,7 +425,7 @@ class ThresholdBackward0(_Elementwise):
     __slots__ = ()
 
     def kernel(self, mod, g, x):
-        return mod.where(x <= self.p[0], 0, g)
+        return keep_where(mod, g, ~(x <= self.p[0]))
 
     def graph(self, g, x):
         return masked_grad(g, ~(x._data <= self.p[0]))
@@ -450,7 +459,7 @@ class HardshrinkBackward0(_Elementwise):
         return (x >= -lam) & (x <= lam)
 
     def kernel(self, mod, g, x):
-        return mod.where(self._dead(x), 0, g)
+        return keep_where(mod, g, ~self._dead(x))
 
     def graph(self, g, x):
         return masked_grad(g, ~self._dead(x._data))
