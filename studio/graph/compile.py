@@ -185,7 +185,7 @@ def compile_graph(graph: Graph, *, include_loss: bool = False,
     needed = _upstream(graph, ends)
     order = [n for n in graph.topological_order() if n in needed]
     for node_id in order:
-        _check_node(graph, inference, node_id)
+        check_node(graph, inference, node_id)
 
     module = GraphModule()
     module.input_names, module.target_names = inputs, targets if include_loss else []
@@ -227,7 +227,7 @@ def compile_graph(graph: Graph, *, include_loss: bool = False,
     return module
 
 
-def _check_node(graph: Graph, inference: Inference, node_id: str) -> None:
+def check_node(graph: Graph, inference: Inference, node_id: str) -> None:
     info = inference.infos[node_id]
     if info.status == OK:
         return
