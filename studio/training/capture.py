@@ -1,0 +1,109 @@
+"""What the network does inside while it trains: activation statistics, gradient norms, feature maps.
+
+On a capture step (`due(step)`: the first step and every `every_n_steps`-th) the trainer calls `arm()`
+before the forward, which puts a forward hook on each compiled submodule (named after its node id) that
+reduces the node's output to {"mean", "std", "min", "max", "zeros"} (zeros: the fraction of exact zeros,
+the share of dead units after a ReLU); `disarm()` removes the hooks again, so the steps in between run
+the plain model. After the backward, `grad_norms()` takes each parameter gradient's L2 norm, and
+`feature_maps()` runs the probe sample (one fixed sample, e.g. the first validation one) through the
+model in eval mode with the graph's own capture, returning the chosen nodes' outputs as numpy arrays.
+With capture off the trainer creates no Capture and nothing is hooked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+import engine
+from studio.graph.compile import GraphModule
+
+from .callbacks import CaptureInfo
+
+STAT_NAMES = ("mean", "std", "min", "max", "zeros")
+
+
+def tensor_stats(value: Any) -> dict[str, float] | None:
+    """mean, std, min, max and fraction of zeros of a floating tensor; None for anything else."""
+    if not isinstance(value, engine.Tensor) or not value.is_floating_point() or value.numel() == 0:
+        return None
+    with engine.no_grad():
+        flat = value.detach().reshape(-1)
+        std = flat.std() if flat.numel() > 1 else engine.zeros((), dtype=flat.dtype, device=flat.device)
+        row = engine.stack([flat.mean(), std, flat.amin(), flat.amax(),
+                            (flat == 0).to(flat.dtype).mean()])
+        return dict(zip(STAT_NAMES, (float(v) for v in row.tolist())))
+
+
+class Capture:
+    def __init__(self, model: GraphModule, *, every_n_steps: int = 50, nodes: Iterable[str] = (),
+                 probe: tuple[Any, ...] | None = None) -> None:
+        self.model = model
+        self.every = max(1, int(every_n_steps))
+        self.nodes = list(nodes)
+        with model.capture(self.nodes):  # an unknown node id raises CompileError now, not mid-run
+            pass
+        self.probe = probe  # (inputs..., targets...) each with a batch dimension of 1
+        self.activations: dict[str, dict[str, float]] = {}
+        self._handles: list[Any] = []
+
+    def due(self, step: int) -> bool:
+        """Whether the step about to run (1-based) is a capture step."""
+        return step == 1 or step % self.every == 0
+
+    def arm(self) -> None:
+        self.disarm()
+        self.activations = {}
+        for name, module in self.model.named_children():
+            if name in self.model.loss_names:
+                continue
+            self._handles.append(module.register_forward_hook(self._hook(name)))
+
+    def disarm(self) -> None:
+        for handle in self._handles:
+            handle.remove()
+        self._handles.clear()
+
+    def _hook(self, name: str) -> Any:
+        def hook(module: Any, inputs: Any, output: Any) -> None:
+            first = output[0] if isinstance(output, tuple) and output else output
+            stats = tensor_stats(first)
+            if stats is not None:
+                self.activations[name] = stats
+
+        return hook
+
+    def grad_norms(self) -> dict[str, float]:
+        named = [(n, p.grad) for n, p in self.model.named_parameters() if p.grad is not None]
+        if not named:
+            return {}
+        with engine.no_grad():
+            norms = engine.stack([g.detach().float().norm() for _, g in named]).tolist()
+        return {name: float(v) for (name, _), v in zip(named, norms)}
+
+    def feature_maps(self) -> dict[str, np.ndarray]:
+        if not self.nodes or self.probe is None:
+            return {}
+        model, was_training = self.model, self.model.training
+        model.eval()
+        try:
+            with engine.no_grad(), model.capture(self.nodes) as captured:
+                model.forward_all(*self.probe)
+                return {node: _first_sample(captured[node]) for node in self.nodes if node in captured}
+        finally:
+            model.train(was_training)
+
+    def collect(self, step: int, grad_norms: dict[str, float]) -> CaptureInfo:
+        self.disarm()
+        return CaptureInfo(step=step, activations=dict(self.activations), grad_norms=grad_norms,
+                           feature_maps=self.feature_maps())
+
+
+def _first_sample(value: Any) -> np.ndarray:
+    if isinstance(value, dict):  # a node with several outputs: its first port
+        value = next(iter(value.values()))
+    if isinstance(value, tuple):
+        value = value[0]
+    return np.array(value[0].detach().cpu().numpy())
