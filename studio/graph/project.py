@@ -27,7 +27,7 @@ PROJECT_SUFFIX = ".msproj"
 WEIGHTS_SUFFIX = ".weights.safetensors"
 
 DEFAULT_SETTINGS: dict[str, Any] = {
-    "dataset": None,  # a dataset name or folder; None until chosen
+    "dataset": None,  # {name, options, val_fraction, seed} (studio.training.datasets); None until chosen
     "batch_size": 64,
     "epochs": 10,
     "optimizer": "Adam",
@@ -40,6 +40,10 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "seed": 0,
     "checkpoint_interval": 1,  # epochs between checkpoints; 0 turns them off
     "early_stopping": {"enabled": False, "monitor": "val_loss", "patience": 5, "min_delta": 0.0},
+    "num_workers": 0,  # DataLoader worker processes; 0 loads batches on the training thread
+    "nan_guard": True,  # a non-finite loss ends the run as "diverged" and restores the last good weights
+    # activation stats + gradient norms every n steps, feature maps of `nodes` (studio/training/capture.py)
+    "capture": {"enabled": False, "every_n_steps": 50, "nodes": []},
 }
 
 
@@ -49,8 +53,51 @@ def _options(value: Any) -> bool:
         isinstance(k, str) and (v is None or isinstance(v, plain)) for k, v in value.items())
 
 
+DATASET_NAMES = ("shapes", "digits", "spirals", "moons", "sine", "chars", "imagefolder", "csv", "npy", "idx")
+_DATASET_FIELDS = ("name", "options", "val_fraction", "seed")
+
+
+def _json_value(value: Any) -> bool:
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _json_value(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_json_value(v) for v in value)
+    return value is None or isinstance(value, (str, int, float, bool))
+
+
+def _dataset_problem(value: dict[str, Any]) -> tuple[str, str] | None:
+    unknown = sorted(set(value) - set(_DATASET_FIELDS))
+    if unknown:
+        return unknown[0], f"has no field {unknown[0]!r} (its fields: {', '.join(_DATASET_FIELDS)})"
+    if value.get("name") not in DATASET_NAMES:
+        return "name", f"name must be one of {', '.join(DATASET_NAMES)}, not {value.get('name')!r}"
+    options = value.get("options", {})
+    if not (isinstance(options, dict) and _json_value(options)):
+        return "options", f"options must be an object of name: JSON value, not {options!r}"
+    fraction = value.get("val_fraction", 0.2)
+    if not (_number(fraction) and 0 < fraction < 1):
+        return "val_fraction", f"val_fraction must be a number between 0 and 1 (exclusive), not {fraction!r}"
+    seed = value.get("seed", 0)
+    if not (_int(seed) and seed >= 0):
+        return "seed", f"seed must be a whole number of at least 0, not {seed!r}"
+    return None
+
+
+def _dataset(value: Any) -> bool:
+    """null or {name, options, val_fraction, seed} (all but name optional); a wrong field raises its own
+    error located at that field, so the message names the field rather than repeating the whole object."""
+    if value is None:
+        return True
+    if not isinstance(value, dict):
+        return False
+    problem = _dataset_problem(value)
+    if problem is not None:
+        raise ProjectFormatError(f"dataset {problem[1]}", location=f"settings.dataset.{problem[0]}")
+    return True
+
+
 _SETTING_CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
-    "dataset": (lambda v: v is None or isinstance(v, str), "text or null"),
+    "dataset": (_dataset, "null or an object {name, options, val_fraction, seed}"),
     "batch_size": (lambda v: _int(v) and v >= 1, "a whole number of at least 1"),
     "epochs": (lambda v: _int(v) and v >= 1, "a whole number of at least 1"),
     "optimizer": (lambda v: isinstance(v, str) and bool(v), "an optimizer name"),
@@ -62,6 +109,10 @@ _SETTING_CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "device": (lambda v: isinstance(v, str) and bool(v), "a device name ('auto', 'cpu', 'cuda')"),
     "seed": (lambda v: v is None or _int(v), "a whole number or null"),
     "checkpoint_interval": (lambda v: _int(v) and v >= 0, "a whole number of at least 0"),
+    "num_workers": (lambda v: _int(v) and v >= 0, "a whole number of at least 0"),
+    "nan_guard": (lambda v: isinstance(v, bool), "true or false"),
+    "capture": (lambda v: _capture(v), "an object with enabled (true/false), every_n_steps (at least 1) "
+                "and nodes (a list of node ids)"),
 }
 _EARLY_STOPPING_CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "enabled": (lambda v: isinstance(v, bool), "true or false"),
@@ -69,6 +120,12 @@ _EARLY_STOPPING_CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "patience": (lambda v: _int(v) and v >= 0, "a whole number of at least 0"),
     "min_delta": (lambda v: _number(v) and v >= 0, "a number of at least 0"),
 }
+
+
+def _capture(value: Any) -> bool:
+    checks = {"enabled": lambda v: isinstance(v, bool), "every_n_steps": lambda v: _int(v) and v >= 1,
+              "nodes": lambda v: isinstance(v, list) and all(isinstance(n, str) for n in v)}
+    return isinstance(value, dict) and all(k in checks and checks[k](v) for k, v in value.items())
 
 
 def _int(value: Any) -> bool:
