@@ -41,6 +41,7 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "checkpoint_interval": 1,  # epochs between checkpoints; 0 turns them off
     "early_stopping": {"enabled": False, "monitor": "val_loss", "patience": 5, "min_delta": 0.0},
     "num_workers": 0,  # DataLoader worker processes; 0 loads batches on the training thread
+    "threads": 0,  # BLAS/compute threads while training; 0 = all cores but one (the UI and OS keep one)
     "nan_guard": True,  # a non-finite loss ends the run as "diverged" and restores the last good weights
     # activation stats + gradient norms every n steps, feature maps of `nodes` (studio/training/capture.py)
     "capture": {"enabled": False, "every_n_steps": 50, "nodes": []},
@@ -110,6 +111,7 @@ _SETTING_CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "seed": (lambda v: v is None or _int(v), "a whole number or null"),
     "checkpoint_interval": (lambda v: _int(v) and v >= 0, "a whole number of at least 0"),
     "num_workers": (lambda v: _int(v) and v >= 0, "a whole number of at least 0"),
+    "threads": (lambda v: _int(v) and v >= 0, "a whole number of at least 0 (0 = automatic)"),
     "nan_guard": (lambda v: isinstance(v, bool), "true or false"),
     "capture": (lambda v: _capture(v), "an object with enabled (true/false), every_n_steps (at least 1) "
                 "and nodes (a list of node ids)"),

@@ -313,3 +313,15 @@ def test_without_a_dataset_the_run_fails_and_says_so():
     result = Trainer(project()).run()
     assert result.status == "failed"
     assert result.message.endswith("no dataset chosen: pick one in the training settings")
+
+
+def test_training_leaves_a_core_free_by_default_and_honours_an_explicit_count(monkeypatch):
+    from studio.training.trainer import training_threads
+
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    assert training_threads(0) == 1
+    monkeypatch.setattr("os.cpu_count", lambda: 8)
+    assert training_threads(0) == 7
+    assert training_threads(3) == 3
+    monkeypatch.setattr("os.cpu_count", lambda: None)
+    assert training_threads(0) == 1
