@@ -24,6 +24,7 @@ class BatchInfo:
     samples_per_s: float
     batch: int = 0  # 1-based index of the batch within its epoch
     batches: int = 0  # batches per epoch (for progress bars)
+    metrics: dict[str, float] = field(default_factory=dict)  # running training metrics of this epoch
 
 
 @dataclass(frozen=True)

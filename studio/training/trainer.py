@@ -188,7 +188,8 @@ class Trainer:
                                           f"(lr {current_lr(optimizer):g})")
                 now = time.perf_counter()
                 info = BatchInfo(epoch, p.step, self._last_loss, current_lr(optimizer),
-                                 len(y) / max(now - last, 1e-9), p.batch, steps_per_epoch)
+                                 len(y) / max(now - last, 1e-9), p.batch, steps_per_epoch,
+                                 train_metrics.values())
                 call(self.callbacks, "on_batch", info)
                 last = now
             if self._stop.is_set():

@@ -113,6 +113,8 @@ def test_callbacks_arrive_in_order_with_progress_fields():
     assert all(isinstance(b, BatchInfo) and b.samples_per_s > 0 and b.lr == 0.01 for b in batches)
     assert all(isinstance(e, EpochInfo) for e in rec.of("epoch"))
     assert rec.of("finished") == [result]
+    # the running training accuracy of the epoch so far (what the progress bar shows)
+    assert all(0.0 <= b.metrics["accuracy"] <= 1.0 for b in batches)
 
 
 def test_pause_blocks_between_batches_and_stop_ends_the_run_from_another_thread():
