@@ -444,39 +444,6 @@ class Tensor:
             device = f"cuda:{device}"
         return self.to("cuda" if device is None else device)
 
-    def float(self) -> Tensor:
-        return self.to(dt.float32)
-
-    def double(self) -> Tensor:
-        return self.to(dt.float64)
-
-    def half(self) -> Tensor:
-        return self.to(dt.float16)
-
-    def long(self) -> Tensor:
-        return self.to(dt.int64)
-
-    def int(self) -> Tensor:
-        return self.to(dt.int32)
-
-    def short(self) -> Tensor:
-        return self.to(dt.int16)
-
-    def char(self) -> Tensor:
-        return self.to(dt.int8)
-
-    def byte(self) -> Tensor:
-        return self.to(dt.uint8)
-
-    def bool(self) -> Tensor:
-        return self.to(dt.bool)
-
-    def cfloat(self) -> Tensor:
-        return self.to(dt.complex64)
-
-    def cdouble(self) -> Tensor:
-        return self.to(dt.complex128)
-
     def type_as(self, other: Tensor) -> Tensor:
         return self.to(other.dtype)
 
@@ -491,6 +458,22 @@ class Tensor:
 
     def is_shared(self) -> bool:
         return False
+
+
+def _cast_method(name: str, target: dt.dtype):
+    def cast(self: Tensor, memory_format=None) -> Tensor:
+        return self.to(target)
+
+    cast.__name__ = cast.__qualname__ = name
+    cast.__doc__ = f"self.to({target})"
+    return cast
+
+
+for _name, _target in (("float", dt.float32), ("double", dt.float64), ("half", dt.float16),
+                       ("long", dt.int64), ("int", dt.int32), ("short", dt.int16), ("char", dt.int8),
+                       ("byte", dt.uint8), ("bool", dt.bool), ("cfloat", dt.complex64),
+                       ("cdouble", dt.complex128)):
+    setattr(Tensor, _name, _cast_method(_name, _target))
 
 
 def _init_fields(t: Tensor, data) -> None:
