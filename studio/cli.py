@@ -95,8 +95,14 @@ def main(argv: list[str] | None = None) -> int:
 def _start_gui() -> int:
     try:
         from .qt.app import main as gui_main  # type: ignore[import-not-found]
-    except ImportError as exc:
-        print(f"Model Studio: the editor is not available in this build yet ({exc}).\n"
+    except ModuleNotFoundError as exc:
+        if exc.name == "PySide6":
+            print("studio: error: the editor needs PySide6 (pip install 'PySide6-Essentials>=6.9,<6.12')",
+                  file=sys.stderr)
+            return 2
+        if exc.name != "studio.qt.app":
+            raise  # a real bug inside the GUI must not pass for "not built"
+        print("Model Studio: the editor is not available in this build yet.\n"
               "Meanwhile try `studio templates`, `studio info lenet5` or `studio train lenet5`.")
         return 0
     return int(gui_main() or 0)
