@@ -108,7 +108,10 @@ class Document(QObject):
 
     def _after_edit(self) -> None:
         self.inference.infer()
-        self._selection = [n for n in self._selection if n in self.graph.nodes]
+        kept = [n for n in self._selection if n in self.graph.nodes]
+        if kept != self._selection:  # a selected node went away (delete, undo of its addition)
+            self._selection = kept
+            self.selection_changed.emit(list(kept))
         self.changed.emit()
 
     # --------------------------------------------------------------------------------- selection ---
