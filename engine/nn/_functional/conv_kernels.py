@@ -15,7 +15,13 @@ from __future__ import annotations
 import math
 from itertools import product
 
-from .conv_parallel import run_chunks
+import numpy as np
+
+from .conv_parallel import run_chunks, run_chunks_gemm
+
+# Images per im2col + GEMM step of the fused kernels: about this many column elements (L3-sized; smaller
+# steps lose more to per-call overhead than they gain in cache hits).
+FUSED_STEP_ELEMENTS = 1 << 20
 
 
 class Geometry:
@@ -149,11 +155,50 @@ def _to_batch_major(m, prod, n: int, out: tuple, bias, dtype):
     return res
 
 
-def forward(m, x, w, bias, geo: Geometry, out: tuple | None = None):
-    """Convolution of x (N, C, *S) with w (O, C/groups, *K) -> (y (N, O, *L), columns)."""
+def _fused_forward(x, w, bias, geo: Geometry, out: tuple, keep: bool):
+    """numpy, groups == 1: im2col of a few images then their GEMMs straight into the batch-major output,
+    per batch chunk on the pool threads (OpenBLAS at 1 thread there). The columns (C, *K, N, *L) are only
+    materialized in full when kept for the backward; otherwise each thread reuses a cache-sized buffer."""
+    n, c = x.shape[:2]
+    o = w.shape[0]
+    kernel = w.shape[2:]
+    span, ck = math.prod(out), c * math.prod(kernel)
+    xcm = padded_channel_major(np, x, geo.pads)
+    y = np.empty((n, o, *out), x.dtype)
+    y3 = y.reshape(n, o, span)
+    w2 = w.reshape(o, ck)
+    b2 = None if bias is None else bias.reshape(o, 1)
+    cols = np.empty((c, *kernel, n, *out), x.dtype) if keep else None
+    step = max(1, FUSED_STEP_ELEMENTS // max(1, ck * span))
+    offsets = list(product(*[range(k) for k in kernel]))
+    windows = [_window(off, geo, out) for off in offsets]
+    lead = (slice(None),)
+
+    def chunk(a: int, b: int) -> None:
+        buf = cols if keep else np.empty((c, *kernel, min(step, b - a), *out), x.dtype)
+        for s in range(a, b, step):
+            e = min(s + step, b)
+            base = s if keep else 0
+            dst = slice(base, base + e - s)
+            for off, win in zip(offsets, windows):
+                buf[lead + off + (dst,)] = xcm[(slice(None), slice(s, e)) + win]
+            part = buf.reshape(ck, -1, span)[:, dst].transpose(1, 0, 2)
+            np.matmul(w2, part, out=y3[s:e])
+            if b2 is not None:
+                y3[s:e] += b2
+
+    run_chunks_gemm(chunk, n, n * ck * span)
+    return y, (cols.reshape(1, ck, -1) if keep else None)
+
+
+def forward(m, x, w, bias, geo: Geometry, out: tuple | None = None, keep: bool = True):
+    """Convolution of x (N, C, *S) with w (O, C/groups, *K) -> (y (N, O, *L), columns or None).
+    keep=False allows not returning the columns (None then; they are only needed for grad_weight)."""
     kernel = w.shape[2:]
     if out is None:
         out = geo.out_size(x.shape[2:], kernel)
+    if m is np and geo.groups == 1 and not geo.is_pointwise(kernel):
+        return _fused_forward(x, w, bias, geo, out, keep)
     cols = columns(m, x, kernel, geo, out)
     wg = w.reshape(geo.groups, w.shape[0] // geo.groups, -1)
     return _to_batch_major(m, _bmm(m, wg, cols), x.shape[0], out, bias, x.dtype), cols

@@ -103,18 +103,26 @@ class ConvolutionWeightGradBackward(Node):
         return gx, gg
 
 
+def _columns_bytes(x: Tensor, w: Tensor, geo: Geometry, out: tuple | None) -> int:
+    kernel = tuple(w.shape[2:])
+    if out is None:
+        out = geo.out_size(tuple(x.shape[2:]), kernel)
+    return x.shape[0] * x.shape[1] * math.prod(kernel) * math.prod(out) * x._data.dtype.itemsize
+
+
 def conv(x: Tensor, w: Tensor, b: Tensor | None, geo: Geometry, out: tuple | None = None) -> Tensor:
     """Batched N-d convolution on checked arguments: x (N, C, *S), w (O, C/groups, *K)."""
     m = xp(x)
-    data, cols = K.forward(m, x._data, w._data, None if b is None else b._data, geo, out)
+    needs = _needs(x, w, b)
+    keep = needs and w._requires_grad and _columns_bytes(x, w, geo, out) <= KEEP_COLUMNS_BYTES
+    data, cols = K.forward(m, x._data, w._data, None if b is None else b._data, geo, out, keep)
     result = new(data)
-    if _needs(x, w, b):
+    if needs:
         node = ConvolutionBackward0(result, x, w, b)
         node.save(x, w)
         node.geo = geo
         node.size = tuple(x.shape[2:])
         node.out = tuple(data.shape[2:])
-        keep = w._requires_grad and cols.nbytes <= KEEP_COLUMNS_BYTES
         node.cols = cols if keep else None
     return result
 
