@@ -82,9 +82,12 @@ def _positive_int(text: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] not in SUBCOMMANDS and _names_a_project(argv[0]):
+        return _start_gui(argv)  # `studio model.msproj` opens that project in the editor
+    args = build_parser().parse_args(argv)
     if args.command is None:
-        return _start_gui()
+        return _start_gui([])
     try:
         return args.func(args)
     except CliError as exc:
@@ -92,7 +95,19 @@ def main(argv: list[str] | None = None) -> int:
         return exc.code
 
 
-def _start_gui() -> int:
+SUBCOMMANDS = ("train", "export", "info", "templates")
+
+
+def _names_a_project(arg: str) -> bool:
+    """A .msproj path, an existing file, or a template name (anything else is a usage error)."""
+    from .graph.project import PROJECT_SUFFIX
+    from .templates import list_templates
+
+    path = Path(arg)
+    return path.suffix == PROJECT_SUFFIX or path.is_file() or arg in {t.name for t in list_templates()}
+
+
+def _start_gui(argv: list[str]) -> int:
     try:
         from .qt.app import main as gui_main  # type: ignore[import-not-found]
     except ModuleNotFoundError as exc:
@@ -105,7 +120,7 @@ def _start_gui() -> int:
         print("Model Studio: the editor is not available in this build yet.\n"
               "Meanwhile try `studio templates`, `studio info lenet5` or `studio train lenet5`.")
         return 0
-    return int(gui_main() or 0)
+    return int(gui_main(argv) or 0)
 
 
 # ------------------------------------------------------------------------------------ loading ---

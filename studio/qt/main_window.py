@@ -259,9 +259,8 @@ class MainWindow(QMainWindow):
         self.view.paste(data)
 
     def _add_from_palette(self, key: str) -> None:
-        point = self.view.center_point()
-        position = (point.x(), point.y()) if hasattr(point, "x") else tuple(point)
-        self.palette_dock.add_layer(key, position)
+        # through the view: centred like a drop, and into the block being edited when inside one
+        self.view.add_layer(key, self.view.center_point())
 
     # ------------------------------------------------------------------------------------- files ---
     def export_script(self, target: str) -> Any:

@@ -200,3 +200,14 @@ def test_python_dash_m_help():
     assert out.returncode == 0, out.stderr
     for command in ("train", "export", "info", "templates"):
         assert command in out.stdout
+
+
+def test_a_project_argument_opens_it_in_the_editor(monkeypatch, tmp_path):
+    opened = []
+    fake = type(sys)("studio.qt.app")
+    fake.main = lambda argv: opened.append(argv) or 0
+    monkeypatch.setitem(sys.modules, "studio.qt.app", fake)
+    assert cli.main(["lenet5"]) == 0
+    assert cli.main([str(tmp_path / "model.msproj")]) == 0
+    assert cli.main([]) == 0
+    assert opened == [["lenet5"], [str(tmp_path / "model.msproj")], []]
