@@ -141,8 +141,8 @@ class Inference:
             info = self.infos.get(node.id)
             if info is not None:
                 info.origin = self._origin(node, info.inputs)
-            self._seeds.update(l.dst for l in self.graph.links
-                               if l.src == node.id and self.infos.get(l.dst, NodeInfo()).status == ERROR)
+            self._seeds.update(l.dst for l in self.graph.links_from(node.id)
+                               if self.infos.get(l.dst, NodeInfo()).status == ERROR)
             return
         self._seeds.add(node.id)
 
@@ -156,11 +156,15 @@ class Inference:
         if not self._seeds:
             return set()
         graph = self.graph
-        order = graph.topological_order()
-        incoming: dict[str, list[Link]] = {}
-        for link in graph.links:
-            incoming.setdefault(link.dst, []).append(link)
         seeds, self._seeds = self._seeds, set()
+        # Only the edited nodes (and any never inferred) and what they reach can change: order just those.
+        start = {n for n in seeds if n in graph.nodes} | (graph.nodes.keys() - self.infos.keys())
+        dirty = graph.downstream(start)
+        if 2 * len(dirty) >= len(graph.nodes):
+            order = graph.topological_order()
+        else:
+            order = graph.topological_order(among=dirty)
+        incoming = graph.links.index_into()
         self._expansion = None
         propagate: set[str] = set()
         updated: set[str] = set()

@@ -7,7 +7,8 @@ the signals and never changes it directly.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,12 +55,127 @@ class Link:
 LinkCheck = Callable[["Graph", Link], None]
 
 
+class LinkList(list):
+    """Graph.links: a plain list of Links that also keeps, per node, the links into and out of it.
+
+    Appends and single removals update the index in place; any other change to the list (insert, slice
+    assignment, extend, sort, ...) marks it stale and it is rebuilt on the next query. Per-node lists keep
+    the list's order, so a variadic input's links come back in the order they were connected.
+    """
+
+    def __init__(self, links: Iterable[Link] = ()) -> None:
+        super().__init__(links)
+        self._into: dict[str, list[Link]] = {}
+        self._from: dict[str, list[Link]] = {}
+        self._stale = True
+
+    def __reduce__(self) -> tuple:  # copies and pickles rebuild the index instead of doubling it
+        return LinkList, (list(self),)
+
+    def index_into(self) -> dict[str, list[Link]]:
+        if self._stale:
+            self._rebuild()
+        return self._into
+
+    def index_from(self) -> dict[str, list[Link]]:
+        if self._stale:
+            self._rebuild()
+        return self._from
+
+    def _rebuild(self) -> None:
+        into: dict[str, list[Link]] = {}
+        out: dict[str, list[Link]] = {}
+        for link in self:
+            into.setdefault(link.dst, []).append(link)
+            out.setdefault(link.src, []).append(link)
+        self._into, self._from, self._stale = into, out, False
+
+    def _forget(self, link: Link) -> None:
+        if self._stale:
+            return
+        for table, key in ((self._into, link.dst), (self._from, link.src)):
+            entries = table.get(key)
+            if entries is None or entries.count(link) != 1:  # a repeated link: its position is ambiguous
+                self._stale = True
+                return
+        for table, key in ((self._into, link.dst), (self._from, link.src)):
+            entries = table[key]
+            entries.remove(link)
+            if not entries:
+                del table[key]
+
+    def _touched(self, *_: object) -> None:
+        self._stale = True
+
+    def append(self, link: Link) -> None:
+        super().append(link)
+        if not self._stale:
+            self._into.setdefault(link.dst, []).append(link)
+            self._from.setdefault(link.src, []).append(link)
+
+    def remove(self, link: Link) -> None:
+        super().remove(link)
+        self._forget(link)
+
+    def pop(self, index: int = -1) -> Link:  # type: ignore[override]
+        link = super().pop(index)
+        self._forget(link)
+        return link
+
+    def __delitem__(self, key: Any) -> None:
+        if isinstance(key, slice):
+            super().__delitem__(key)
+            self._stale = True
+            return
+        link = self[key]
+        super().__delitem__(key)
+        self._forget(link)
+
+    def clear(self) -> None:
+        super().clear()
+        self._into, self._from, self._stale = {}, {}, False
+
+    def insert(self, index: Any, link: Link) -> None:
+        super().insert(index, link)
+        self._stale = True
+
+    def extend(self, links: Iterable[Link]) -> None:
+        super().extend(links)
+        self._stale = True
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        super().__setitem__(key, value)
+        self._stale = True
+
+    def __iadd__(self, links: Iterable[Link]) -> LinkList:  # type: ignore[override]
+        self.extend(links)
+        return self
+
+    def __imul__(self, times: Any) -> LinkList:  # type: ignore[override]
+        super().__imul__(times)
+        self._stale = True
+        return self
+
+    def sort(self, *args: Any, **kwargs: Any) -> None:
+        super().sort(*args, **kwargs)
+        self._stale = True
+
+    def reverse(self) -> None:
+        super().reverse()
+        self._stale = True
+
+
 @dataclass
 class Graph:
     nodes: dict[str, Node] = field(default_factory=dict)
     links: list[Link] = field(default_factory=list)
     # Block definitions used by "Block" nodes (see blocks.py): name -> object with .inputs/.outputs PortSpecs
     blocks: dict[str, Any] = field(default_factory=dict)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "links" and not isinstance(value, LinkList):
+            value = LinkList(value)  # whatever list is given, links stay indexed per node
+        object.__setattr__(self, name, value)
 
     def __post_init__(self) -> None:
         self.node_added = Signal()  # (node)
@@ -170,9 +286,10 @@ class Graph:
             raise UnknownPortError(f"{dst_node.title} has no input {dst_port!r} (inputs: {names})",
                                    node_id=dst, port=dst_port)
         link = Link(src, src_port, dst, dst_port)
-        if link in self.links:
+        into = self.links.index_into().get(dst, ())
+        if link in into:
             raise DuplicateLinkError(f"{link} is already connected", node_id=dst, port=dst_port)
-        if not in_spec.variadic and any(l.dst == dst and l.dst_port == dst_port for l in self.links):
+        if not in_spec.variadic and any(l.dst_port == dst_port for l in into):
             raise PortOccupiedError(
                 f"input {dst_port!r} of {dst_node.title} is already connected; disconnect it first",
                 node_id=dst, port=dst_port)
@@ -203,57 +320,70 @@ class Graph:
         return index
 
     def links_into(self, node_id: str, port: str | None = None) -> list[Link]:
-        return [l for l in self.links if l.dst == node_id and (port is None or l.dst_port == port)]
+        links = self.links.index_into().get(node_id, ())
+        return list(links) if port is None else [l for l in links if l.dst_port == port]
 
     def links_from(self, node_id: str, port: str | None = None) -> list[Link]:
-        return [l for l in self.links if l.src == node_id and (port is None or l.src_port == port)]
+        links = self.links.index_from().get(node_id, ())
+        return list(links) if port is None else [l for l in links if l.src_port == port]
 
     def _reaches(self, start: str, goal: str) -> bool:
+        out = self.links.index_from()
         stack, seen = [start], {start}
         while stack:
             current = stack.pop()
             if current == goal:
                 return True
-            for link in self.links:
-                if link.src == current and link.dst not in seen:
+            for link in out.get(current, ()):
+                if link.dst not in seen:
                     seen.add(link.dst)
                     stack.append(link.dst)
         return False
 
     # -------------------------------------------------------------------------------- traversal ---
     def successors(self, node_id: str) -> list[str]:
-        return list(dict.fromkeys(l.dst for l in self.links if l.src == node_id))
+        return list(dict.fromkeys(l.dst for l in self.links.index_from().get(node_id, ())))
 
     def downstream(self, node_ids: set[str]) -> set[str]:
         """The given nodes and everything reachable from them."""
-        out = {n: [] for n in self.nodes}
-        for link in self.links:
-            out[link.src].append(link.dst)
+        out = self.links.index_from()
         stack, seen = list(node_ids), set(node_ids)
         while stack:
-            for nxt in out.get(stack.pop(), ()):
-                if nxt not in seen:
-                    seen.add(nxt)
-                    stack.append(nxt)
+            for link in out.get(stack.pop(), ()):
+                if link.dst not in seen:
+                    seen.add(link.dst)
+                    stack.append(link.dst)
         return seen
 
-    def topological_order(self) -> list[str]:
-        """Node ids, each after all its inputs; ties keep insertion order (stable, so compile is too)."""
-        indegree = {n: 0 for n in self.nodes}
-        out: dict[str, list[str]] = {n: [] for n in self.nodes}
-        for link in self.links:
-            indegree[link.dst] += 1
-            out[link.src].append(link.dst)
-        ready = [n for n in self.nodes if indegree[n] == 0]
+    def topological_order(self, among: set[str] | None = None) -> list[str]:
+        """Node ids, each after all its inputs; ties keep insertion order (stable, so compile is too).
+
+        With `among` (a set closed under successors, e.g. from downstream()), only those nodes, in an
+        order valid for them; links from outside the set are taken as already satisfied.
+        """
+        into, out = self.links.index_into(), self.links.index_from()
+        if among is None:
+            indegree = {n: 0 for n in self.nodes}
+            for link in self.links:
+                indegree[link.dst] += 1
+            ready = deque(n for n in self.nodes if indegree[n] == 0)
+        else:
+            indegree = {n: sum(l.src in among for l in into.get(n, ())) for n in among}
+            sources = {n for n, count in indegree.items() if count == 0}
+            ready = deque(n for n in self.nodes if n in sources) if len(sources) > 1 else deque(sources)
         order: list[str] = []
         while ready:
-            current = ready.pop(0)
+            current = ready.popleft()
             order.append(current)
-            for nxt in out[current]:
-                indegree[nxt] -= 1
-                if indegree[nxt] == 0:
-                    ready.append(nxt)
-        if len(order) != len(self.nodes):  # only reachable through a bad file; edits refuse cycles
+            for link in out.get(current, ()):
+                nxt = link.dst
+                if nxt in indegree:
+                    indegree[nxt] -= 1
+                    if indegree[nxt] == 0:
+                        ready.append(nxt)
+        if len(order) != len(indegree):  # only reachable through a bad file; edits refuse cycles
+            if among is not None:
+                return self.topological_order()  # raises, naming every node of the graph's cycles
             stuck = sorted(set(self.nodes) - set(order))
             raise CycleError(f"the graph has a cycle through {', '.join(stuck)}", node_id=stuck[0])
         return order

@@ -73,7 +73,20 @@ def main(argv: list[str] | None = None) -> int:
     if project.path is not None:
         window.files.recent.add(project.path)
     window.show()
-    return int(app.exec())
+    code = int(app.exec())
+    release_clipboard(app)
+    return code
+
+
+def release_clipboard(app: QApplication) -> None:
+    """Drop our own data from the clipboard before exit: PySide crashes tearing down a clipboard that
+    still holds a Python-created QMimeData."""
+    clipboard = app.clipboard()
+    from .main_window import CLIPBOARD_MIME
+
+    data = clipboard.mimeData()
+    if data is not None and data.hasFormat(CLIPBOARD_MIME):
+        clipboard.clear()
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QGraphicsScene, QGraphicsSceneMouseEvent
 
-from studio.graph.blocks import BLOCK_TYPE, expand_blocks
+from studio.graph.blocks import BLOCK_TYPE
 from studio.graph.commands import Command, Connect, Disconnect, MacroCommand, MoveNodes
 from studio.graph.errors import GraphError
 from studio.graph.inference import ERROR, Inference, NodeInfo
@@ -116,7 +116,7 @@ class GraphScene(QGraphicsScene):
             self.document.message.emit(error.message)
             return False
         self._path.append(node_id)
-        self.document.set_selection([])
+        self.document.set_block_path(self._path)  # clears the selection: it names the inner graph's nodes
         self.rebuild()
         self.block_path_changed.emit(self.breadcrumb())
         return True
@@ -126,6 +126,7 @@ class GraphScene(QGraphicsScene):
             return False
         left = self._path[-1]
         del self._path[max(0, len(self._path) - levels):]
+        self.document.set_block_path(self._path)
         self.rebuild()
         if left in self.nodes:
             self.select([left])
@@ -150,6 +151,7 @@ class GraphScene(QGraphicsScene):
         except GraphError:
             self._path.clear()
             graph = self.document.graph
+        self.document.set_block_path(self._path)
         self._graph = graph
         self._attach()
         if self._path:
@@ -160,8 +162,7 @@ class GraphScene(QGraphicsScene):
             self._add_link(link)
         pending, self._pending = self._pending, set()
         self._refresh(pending)
-        if not self._path:
-            self._select_from_document(self.document.selection())
+        self._select_from_document(self.document.selection())
 
     def _attach(self) -> None:
         g = self.graph
@@ -290,18 +291,8 @@ class GraphScene(QGraphicsScene):
             self._refresh(list(self.nodes))
 
     def _compute_inner_infos(self) -> None:
-        self._inner_infos = {}
-        try:
-            expanded = expand_blocks(self.document.graph)
-            inference = Inference(expanded, attach=False)
-            inference.infer()
-        except GraphError:
-            return
-        prefix = "".join(f"{node_id}__0__" for node_id in self._path)
-        for node_id in self.graph.nodes:
-            info = inference.infos.get(prefix + node_id)
-            if info is not None:
-                self._inner_infos[node_id] = info
+        self._inner_infos = dict(self.document.block_infos()) if self.document.block_path == self._path \
+            else {}
 
     def _on_project_replaced(self) -> None:
         self._path.clear()
@@ -310,7 +301,7 @@ class GraphScene(QGraphicsScene):
 
     # ---------------------------------------------------------------------------------- selection ---
     def _selection_to_document(self) -> None:
-        if self._syncing or self._path:
+        if self._syncing:
             return
         self._syncing = True
         try:
@@ -319,7 +310,7 @@ class GraphScene(QGraphicsScene):
             self._syncing = False
 
     def _select_from_document(self, node_ids: list[str]) -> None:
-        if self._syncing or self._path:
+        if self._syncing:
             return
         wanted = set(node_ids)
         self._syncing = True

@@ -1,6 +1,7 @@
 """The properties dock: a form for the selected node, generated from its registry schema.
 
-Each finished edit is one SetParam (or SetLabel) through `document.execute`, so it is one undo step; a
+Each finished edit is one SetParam (or SetLabel) through `document.execute` (wrapped in InBlock while
+the canvas edits inside a block: the selection then names the block's inner nodes), so it is one undo step; a
 value the model refuses is marked on its editor with the reason, and the editor shows the model's value
 again. The form follows the model on every `document.changed` (undo, redo, the canvas) with its editors'
 signals blocked, so showing a value never edits it.
@@ -26,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from studio.graph.blocks import BLOCK_TYPE
 from studio.graph.commands import SetLabel, SetParam
-from studio.graph.inference import ERROR, OK
+from studio.graph.inference import ERROR, OK, NodeInfo
 from studio.graph.model import Node
 from studio.graph.shapes import format_shape
 from studio.qt.document import Document
@@ -77,6 +78,7 @@ class PropertiesDock(QDockWidget):
         document.selection_changed.connect(self._sync)
         document.changed.connect(self._sync)
         document.project_replaced.connect(self._sync)
+        document.block_path_changed.connect(self._sync)
         document.message.connect(self._remember)
         self._sync()
 
@@ -128,11 +130,11 @@ class PropertiesDock(QDockWidget):
     # -------------------------------------------------------------------------------- following ---
     def node(self) -> Node | None:
         """The node the form shows, if any."""
-        return self.document.graph.nodes.get(self._node_id) if self._node_id else None
+        return self.document.current_graph().nodes.get(self._node_id) if self._node_id else None
 
     def _sync(self, *_: Any) -> None:
         """Show the single selected node (rebuilding the form only when it is another node)."""
-        graph = self.document.graph
+        graph = self.document.current_graph()
         selection = [n for n in self.document.selection() if n in graph.nodes]
         if len(selection) != 1:
             self._node_id, self._built = None, None
@@ -142,7 +144,8 @@ class PropertiesDock(QDockWidget):
             return
         node = graph.nodes[selection[0]]
         self._node_id = node.id
-        key = (node.id, node.type, id(node), tuple(sorted(graph.blocks)) if node.type == BLOCK_TYPE else ())
+        blocks = tuple(sorted(graph.blocks)) if node.type == BLOCK_TYPE else ()
+        key = (node.id, node.type, id(node), id(graph), blocks)
         if key != self._built:
             self._build(node)
             self._built = key
@@ -169,7 +172,7 @@ class PropertiesDock(QDockWidget):
         if not spec.params:
             form.addRow(QLabel("No parameters.", self.params_box))
         for param in spec.params:
-            choices = tuple(sorted(self.document.graph.blocks)) \
+            choices = tuple(sorted(self.document.current_graph().blocks)) \
                 if node.type == BLOCK_TYPE and param.name == "block" else ()
             editor = make_editor(param, self.params_box, choices=choices)
             editor.committed.connect(partial(self._commit, param.name))
@@ -194,7 +197,7 @@ class PropertiesDock(QDockWidget):
         self._show_info(node)
 
     def _show_info(self, node: Node) -> None:
-        info = self.document.inference.info(node.id)
+        info = self.document.node_info(node.id) or NodeInfo()
         if info.outputs:
             self.shape_label.setText(f"Output: {_shapes(info.outputs)}")
         else:  # an Output node: what it receives is what the model returns
@@ -220,7 +223,7 @@ class PropertiesDock(QDockWidget):
         if value == node.params[name]:
             return  # e.g. focus left an untouched field: no empty undo step
         self._last_message = ""
-        if not self.document.execute(SetParam(node.id, name, value)):
+        if not self.document.execute(self.document.in_current_graph(SetParam(node.id, name, value))):
             self._refused(name, self._last_message or f"{name} was refused")
 
     def _unreadable(self, name: str, reason: str) -> None:
@@ -238,4 +241,4 @@ class PropertiesDock(QDockWidget):
         node = self.node()
         self.label_edit.setModified(False)
         if node is not None and self.label_edit.text() != node.label:
-            self.document.execute(SetLabel(node.id, self.label_edit.text()))
+            self.document.execute(self.document.in_current_graph(SetLabel(node.id, self.label_edit.text())))

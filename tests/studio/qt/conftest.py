@@ -1,9 +1,16 @@
 """The one app fixture of the GUI tests: Qt's test-mode standard paths (settings and recovery files go to
 ~/.qttest, never the user's own), test organisation/application names, and settings and recovery files
-cleared before and after every test."""
+cleared before and after every test.
 
+HOME points at a fresh folder for the whole session, so two test runs at once (or a developer's own
+studio) never share ~/.qttest's settings and recovery files."""
+
+import os
 import shutil
+import tempfile
 from pathlib import Path
+
+os.environ["HOME"] = tempfile.mkdtemp(prefix="studio-qt-tests-")
 
 import pytest
 from PySide6.QtCore import QCoreApplication, QSettings, QStandardPaths
@@ -32,6 +39,11 @@ def studio_app(qapp):
     _reset()
     yield qapp
     _reset()
+    # A QMimeData still on the clipboard when the interpreter exits crashes PySide's teardown (segfault
+    # after the last test); the app releases it the same way when it quits.
+    from studio.qt.app import release_clipboard
+
+    release_clipboard(qapp)
 
 
 class Answers(Dialogs):
