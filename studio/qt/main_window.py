@@ -31,6 +31,9 @@ from .actions import create_actions
 from .autosave import Autosave
 from .canvas import GraphScene, GraphView
 from .docks import CodeDock, PaletteDock, PropertiesDock
+from .docks.devices import DevicesDock
+from .docks.feature_maps import FeatureMapsDock
+from .docks.inspector import InspectorDock
 from .document import Document
 from .files import Dialogs, ProjectFiles
 from .status import StatusWidgets
@@ -66,6 +69,13 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.properties_dock)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.code_dock)
         self.splitDockWidget(self.properties_dock, self.code_dock, Qt.Orientation.Vertical)
+        self.feature_maps_dock = FeatureMapsDock(self.document, self, runner=self.runner)
+        self.inspector_dock = InspectorDock(self.document, self, runner=self.runner)
+        self.devices_dock = DevicesDock(self.document, self)
+        self.feature_maps_dock.output_ready.connect(self.inspector_dock.show_output)
+        for dock in (self.feature_maps_dock, self.inspector_dock, self.devices_dock):
+            self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+            dock.hide()  # opened from the View menu
 
         self.named_actions = create_actions(self, self.document.undo_stack)
         self._build_menus()
@@ -112,6 +122,11 @@ class MainWindow(QMainWindow):
             name = dock.objectName()
             toggle.setObjectName(f"actionShow{name[0].upper()}{name[1:]}")  # actionShowPaletteDock
             toggle.setShortcut(QKeySequence(DOCK_SHORTCUTS.get(name, "")))
+            self.named_actions[toggle.objectName()] = toggle
+            view.addAction(toggle)
+        for dock in (self.feature_maps_dock, self.inspector_dock, self.devices_dock):
+            toggle = dock.toggleViewAction()
+            toggle.setObjectName(f"actionShow{dock.objectName()[0].upper()}{dock.objectName()[1:]}")
             self.named_actions[toggle.objectName()] = toggle
             view.addAction(toggle)
         view.addSeparator()
