@@ -58,6 +58,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="a .msproj file or a template name (default: the last project, or LeNet-5)")
     options, qt_args = parser.parse_known_args(args)
 
+    if QApplication.instance() is None:
+        from .platform_check import platform_problem
+
+        problem = platform_problem()
+        if problem is not None:
+            print(f"studio: error: {problem}", file=sys.stderr)
+            return 2
     app = QApplication.instance() or QApplication([sys.argv[0], *qt_args])
     configure_application(app)
     try:
