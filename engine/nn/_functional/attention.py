@@ -18,6 +18,7 @@ from ...ops.joining import cat
 from ...ops.padding import pad
 from ...ops.random import rand_like
 from ...tensor import Tensor, grad_needed
+from .conv_parallel import run_chunks
 from .linear import linear
 
 __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward"]
@@ -62,24 +63,44 @@ class _ScaledMaskedSoftmax(Node):
         return g_scores, g_mask
 
 
+def _softmax_rows(mod, s, safe: bool) -> None:
+    """In place: softmax over the last dim of the (non-empty) array s."""
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        m = s.max(axis=-1, keepdims=True)
+        if safe:
+            m[mod.isneginf(m)] = 0
+        s -= m
+        mod.exp(s, out=s)
+        z = s.sum(axis=-1, keepdims=True)
+        if safe:
+            z[z == 0] = 1
+        s /= z
+
+
 def scaled_masked_softmax(scores: Tensor, mask: Tensor | None, scale: float, safe: bool) -> Tensor:
     """softmax(scores * scale + mask, dim=-1). safe=True gives 0 (not NaN) on rows that are fully masked,
     as torch's scaled_dot_product_attention does; MultiheadAttention's weight path uses plain softmax."""
     mod = xp(scores)
-    s = scores._data * scale if scale != 1 else scores._data.copy()
-    if mask is not None:
-        s = s + mask._data
-    if s.size:
-        with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-            m = s.max(axis=-1, keepdims=True)
-            if safe:
-                m[mod.isneginf(m)] = 0
-            s -= m
-            mod.exp(s, out=s)
-            z = s.sum(axis=-1, keepdims=True)
-            if safe:
-                z[z == 0] = 1
-            s /= z
+    sd = scores._data
+    rows = sd.size // sd.shape[-1] if sd.ndim and sd.shape[-1] else 0
+    if (mod is np and mask is None and sd.dtype.kind == "f" and type(scale) in (int, float)
+            and sd.flags.c_contiguous and rows > 1):
+        # Row blocks in parallel (numpy drops the GIL in ufuncs), each scaled and normalized while cached.
+        s = np.empty_like(sd)
+        flat_in, flat = sd.reshape(rows, -1), s.reshape(rows, -1)
+
+        def chunk(lo: int, hi: int) -> None:
+            part = flat[lo:hi]
+            np.multiply(flat_in[lo:hi], scale, out=part)
+            _softmax_rows(mod, part, safe)
+
+        run_chunks(np, chunk, rows, sd.size)
+    else:
+        s = sd * scale if scale != 1 else sd.copy()
+        if mask is not None:
+            s = s + mask._data
+        if s.size:
+            _softmax_rows(mod, s, safe)
     out = new(s)
     if grad_needed(scores) if mask is None else grad_needed(scores, mask):
         node = _ScaledMaskedSoftmax(out, scores, mask)

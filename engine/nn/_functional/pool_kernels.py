@@ -9,6 +9,7 @@ return_indices are derived.
 from __future__ import annotations
 
 import math
+import sys
 from itertools import product
 
 import numpy as np
@@ -75,16 +76,63 @@ def _lowest(dtype):
     return np.iinfo(dtype).min
 
 
-def _chunked(m, fn, arr, nd: int) -> None:
-    """Run fn(lo, hi) over ranges of the first axis when it is a batch/channel axis (in parallel if big)."""
+def _chunked(m, fn, arr, nd: int, passes: int = 1) -> None:
+    """Run fn(lo, hi) over ranges of the first axis when it is a batch/channel axis (in parallel if big:
+    `passes` strided sweeps over arr count as about half an element each)."""
     if arr.ndim > nd and arr.shape[0] > 1:
-        run_chunks(m, fn, arr.shape[0], arr.size)
+        run_chunks(m, fn, arr.shape[0], arr.size * max(1, passes // 2))
     else:
         fn(None, None)
 
 
+def _is_pair_window(m, win: Window) -> bool:
+    """The common 2x2 / stride 2 / unpadded window tiling an even-sized numpy input exactly."""
+    return (m is np and win.kernel == (2, 2) and win.stride == (2, 2) and win.pad == (0, 0)
+            and win.dilation == (1, 1) and win.size == (2 * win.out[0], 2 * win.out[1]) and min(win.out) > 0)
+
+
+def _is_pair_pool(m, x, win: Window) -> bool:
+    return (_is_pair_window(m, win) and x.ndim >= 3 and x.flags.c_contiguous and x.dtype.kind in "fiu")
+
+
+# Unsigned integers of one element's and of two elements' width (a horizontal pair packed in one word).
+_PAIR_WORDS = {2: (np.uint16, np.uint32), 4: (np.uint32, np.uint64)}
+
+
+def _pair_max_forward(x, win: Window, want_arg: bool):
+    """2x2 stride-2 max in two passes: max of each horizontal pair (one strided read of the input), then
+    of each vertical pair of those (contiguous rows). Ties keep the left, then the top: the first maximum
+    in row-major window order, as the generic loop. NaN propagates through np.maximum; its winner is
+    recomputed by the caller."""
+    ho, wo = win.out
+    rows = x.size // (2 * wo * 2)  # output rows over all leading dims
+    pairs = x.reshape(rows, 2, wo, 2)
+    out = np.empty((rows, wo), x.dtype)
+    arg = np.empty((rows, wo), np.int8) if want_arg else None
+
+    def chunk(lo, hi) -> None:
+        p = pairs[lo:hi]
+        left, right = p[..., 0], p[..., 1]
+        hmax = np.maximum(left, right)
+        top, bot = hmax[:, 0], hmax[:, 1]
+        np.maximum(top, bot, out=out[lo:hi])
+        if want_arg:
+            right_won = np.greater(right, left)
+            bot_won = np.greater(bot, top)
+            col = np.where(bot_won, right_won[:, 1], right_won[:, 0])
+            a = arg[lo:hi]
+            np.left_shift(bot_won.view(np.int8), 1, out=a)
+            np.bitwise_or(a, col.view(np.int8), out=a)
+
+    run_chunks(np, chunk, rows, x.size)
+    shape = (*x.shape[:-2], ho, wo)
+    return out.reshape(shape), (arg.reshape(shape) if want_arg else None)
+
+
 def max_forward(m, x, win: Window, want_arg: bool):
     """-> (max values, winning offset number per output or None)."""
+    if _is_pair_pool(m, x, win):
+        return _pair_max_forward(x, win, want_arg)
     xp_ = pad_to(m, x, win, _lowest(x.dtype))
     nd = len(win.size)
     out_shape = (*x.shape[:-nd], *win.out)
@@ -111,8 +159,36 @@ def max_forward(m, x, win: Window, want_arg: bool):
     return out, arg
 
 
+def _pair_max_backward(g, arg, shape: tuple):
+    """max_backward of the 2x2 stride-2 pool without strided writes: each horizontal pair of the input
+    gradient is one double-width word, holding g's bits shifted to the winning half (little-endian), and
+    each output row writes a top and a bottom row of such words (the loser row gets zeros)."""
+    half, word = _PAIR_WORDS[g.dtype.itemsize]
+    wo = shape[-1] // 2
+    rows = g.size // wo
+    bits = np.ascontiguousarray(g).reshape(rows, wo).view(half)
+    a = arg.reshape(rows, wo)
+    res = np.empty((rows, 2, wo), word)
+    width = 8 * g.dtype.itemsize
+
+    def chunk(lo, hi) -> None:
+        aa = a[lo:hi]
+        right = np.bitwise_and(aa, 1).astype(word)
+        np.multiply(right, width, out=right)
+        packed = np.left_shift(bits[lo:hi].astype(word), right, out=right)
+        top = aa < 2
+        np.multiply(packed, top, out=res[lo:hi, 0])
+        np.multiply(packed, ~top, out=res[lo:hi, 1])
+
+    run_chunks(np, chunk, rows, 4 * g.size)
+    return res.view(g.dtype).reshape(shape)
+
+
 def max_backward(m, g, arg, win: Window, shape: tuple):
     """Route each output gradient to the input position of its window's (first) maximum."""
+    if (_is_pair_window(m, win) and g.dtype.itemsize in _PAIR_WORDS and g.dtype.kind == "f"
+            and sys.byteorder == "little"):
+        return _pair_max_backward(g, arg, shape)
     padded = win.padded()
     nd = len(win.size)
     lead = shape[:-nd]
@@ -134,7 +210,7 @@ def max_backward(m, g, arg, win: Window, shape: tuple):
             else:
                 m.copyto(view, gg, where=aa == i)
 
-    _chunked(m, chunk, buf, nd)
+    _chunked(m, chunk, buf, nd, len(slices))
     if exact:
         return buf
     return buf[(Ellipsis, *(slice(p, p + s) for p, s in zip(win.pad, win.size)))].copy()
