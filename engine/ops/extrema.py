@@ -51,8 +51,9 @@ class MinBackward1(_FullExtremumBackward):
     __slots__ = ()
 
 
-class _DimExtremumBackward(Node):
-    """values/indices reductions over one dim: the gradient goes to the returned index only."""
+class SelectAlongDimBackward(Node):
+    """Values picked at indices along one dim (max/min/sort/topk/median...): the gradient goes back to the
+    picked index only."""
 
     __slots__ = ("idx", "dim", "keepdim", "in_shape")
 
@@ -63,11 +64,11 @@ class _DimExtremumBackward(Node):
         return (put_along(g, self.idx, self.dim, self.in_shape, accumulate=False),)
 
 
-class MaxBackward0(_DimExtremumBackward):
+class MaxBackward0(SelectAlongDimBackward):
     __slots__ = ()
 
 
-class MinBackward0(_DimExtremumBackward):
+class MinBackward0(SelectAlongDimBackward):
     __slots__ = ()
 
 

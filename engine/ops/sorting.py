@@ -14,12 +14,10 @@ from ._reduce_util import (
     const,
     nan_aware_equal,
     one_dim,
-    put_along,
     return_type,
     take_along,
-    unsqueeze_to,
 )
-from .extrema import _even_split, values_indices
+from .extrema import SelectAlongDimBackward, _even_split, values_indices
 
 __all__ = ["sort", "argsort", "msort", "topk", "kthvalue", "median", "nanmedian", "mode", "quantile",
            "nanquantile"]
@@ -35,43 +33,31 @@ def stable_argsort(data, axis: int, descending: bool = False):
     return (n - 1) - mod.flip(rev, axis=axis)
 
 
-class _SelectBackward(Node):
-    """Values picked at indices along one dim: the gradient is scattered back to those indices."""
-
-    __slots__ = ("idx", "dim", "keepdim", "in_shape")
-
-    def backward(self, g):
-        if self.dim is None:
-            return (g,)
-        g = unsqueeze_to(g, self.dim, self.keepdim)
-        return (put_along(g, self.idx, self.dim, self.in_shape, accumulate=False),)
-
-
-class SortBackward0(_SelectBackward):
+class SortBackward0(SelectAlongDimBackward):
     __slots__ = ()
 
 
-class SortBackward1(_SelectBackward):
+class SortBackward1(SelectAlongDimBackward):
     __slots__ = ()
 
 
-class TopkBackward0(_SelectBackward):
+class TopkBackward0(SelectAlongDimBackward):
     __slots__ = ()
 
 
-class KthvalueBackward0(_SelectBackward):
+class KthvalueBackward0(SelectAlongDimBackward):
     __slots__ = ()
 
 
-class MedianBackward1(_SelectBackward):
+class MedianBackward1(SelectAlongDimBackward):
     __slots__ = ()
 
 
-class NanmedianBackward1(_SelectBackward):
+class NanmedianBackward1(SelectAlongDimBackward):
     __slots__ = ()
 
 
-class ModeBackward0(_SelectBackward):
+class ModeBackward0(SelectAlongDimBackward):
     __slots__ = ()
 
 
