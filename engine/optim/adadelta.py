@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from ..ops._helpers import xp
 from ..tensor import Tensor
 from ._functional import add_scaled_, ema_sq_, grad_of, real, state_like, with_weight_decay
-from .optimizer import Optimizer, bump_step, new_step_tensor, value
+from .optimizer import GroupwiseOptimizer, bump_step, new_step_tensor, value
 from .sgd import check_lr
 
 __all__ = ["Adadelta"]
 
 
-class Adadelta(Optimizer):
+class Adadelta(GroupwiseOptimizer):
     """Adadelta: delta = sqrt(acc_delta + eps) / sqrt(square_avg + eps) * g; p -= lr * delta."""
 
     def __init__(self, params: Iterable, lr: float | Tensor = 1.0, rho: float = 0.9, eps: float = 1e-6,
@@ -30,10 +30,6 @@ class Adadelta(Optimizer):
         defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize,
                         capturable=capturable, foreach=foreach, differentiable=differentiable)
         super().__init__(params, defaults)
-
-    def step(self, closure: Callable | None = None) -> Any:
-        """Update every parameter that has a gradient; returns the closure's loss (or None)."""
-        return self._run_step(closure, self._update_group)
 
     def _update_group(self, group: dict[str, Any]) -> None:
         lr = value(group["lr"])

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from ..ops._helpers import xp
 from ..tensor import Tensor
 from ._functional import addcdiv_, fma, grad_of, real, state_like, with_weight_decay
-from .optimizer import Optimizer, bump_step, new_step_tensor, value
+from .optimizer import GroupwiseOptimizer, bump_step, new_step_tensor, value
 from .sgd import check_lr
 
 __all__ = ["Adagrad"]
 
 
-class Adagrad(Optimizer):
+class Adagrad(GroupwiseOptimizer):
     """Adagrad: sum += g^2; p -= lr / (1 + (step - 1) * lr_decay) * g / (sqrt(sum) + eps)."""
 
     def __init__(self, params: Iterable, lr: float | Tensor = 1e-2, lr_decay: float = 0,
@@ -40,10 +40,6 @@ class Adagrad(Optimizer):
                 state = self.state[p]
                 state["step"] = new_step_tensor()
                 state["sum"] = state_like(xp(p), p._data, group["initial_accumulator_value"])
-
-    def step(self, closure: Callable | None = None) -> Any:
-        """Update every parameter that has a gradient; returns the closure's loss (or None)."""
-        return self._run_step(closure, self._update_group)
 
     def _update_group(self, group: dict[str, Any]) -> None:
         lr = value(group["lr"])

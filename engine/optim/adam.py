@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from ..ops._helpers import xp
 from ..tensor import Tensor
 from ._functional import addcdiv_, ema_sq_, grad_of, lerp_, real, state_like, with_weight_decay
-from .optimizer import Optimizer, bump_step, new_step_tensor, value
+from .optimizer import GroupwiseOptimizer, bump_step, new_step_tensor, value
 from .sgd import check_lr
 
 __all__ = ["Adam", "AdamW"]
 
 
-class Adam(Optimizer):
+class Adam(GroupwiseOptimizer):
     """Adam: bias-corrected first/second moment estimates; decoupled_weight_decay=True gives AdamW."""
 
     def __init__(self, params: Iterable, lr: float | Tensor = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
@@ -42,10 +42,6 @@ class Adam(Optimizer):
                         differentiable=differentiable, fused=fused,
                         decoupled_weight_decay=decoupled_weight_decay)
         super().__init__(params, defaults)
-
-    def step(self, closure: Callable | None = None) -> Any:
-        """Update every parameter that has a gradient; returns the closure's loss (or None)."""
-        return self._run_step(closure, self._update_group)
 
     def _init_state(self, p: Tensor, amsgrad: bool) -> dict[str, Any]:
         m = xp(p)

@@ -353,3 +353,15 @@ def _cast_state(param: Tensor, val: Any, key: Any) -> Any:
     if isinstance(val, (list, tuple)) and not isinstance(val, str):
         return type(val)(_cast_state(param, v, key=key) for v in val)
     return val
+
+
+class GroupwiseOptimizer(Optimizer):
+    """The built-in optimizers: step() evaluates the closure, then updates each param group without
+    autograd through the subclass's `_update_group(group)`."""
+
+    def step(self, closure: Callable | None = None) -> Any:
+        """Update every parameter that has a gradient; returns the closure's loss (or None)."""
+        return self._run_step(closure, self._update_group)
+
+    def _update_group(self, group: dict[str, Any]) -> None:  # pragma: no cover - every subclass overrides
+        raise NotImplementedError

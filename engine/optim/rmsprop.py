@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from ..ops._helpers import xp
@@ -18,13 +18,13 @@ from ._functional import (
     state_like,
     with_weight_decay,
 )
-from .optimizer import Optimizer, bump_step, new_step_tensor, value
+from .optimizer import GroupwiseOptimizer, bump_step, new_step_tensor, value
 from .sgd import check_lr
 
 __all__ = ["RMSprop"]
 
 
-class RMSprop(Optimizer):
+class RMSprop(GroupwiseOptimizer):
     """RMSprop: square_avg = alpha * square_avg + (1 - alpha) * g^2; p -= lr * g / (sqrt(square_avg)+eps)."""
 
     def __init__(self, params: Iterable, lr: float | Tensor = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
@@ -44,10 +44,6 @@ class RMSprop(Optimizer):
                         weight_decay=weight_decay, capturable=capturable, foreach=foreach, maximize=maximize,
                         differentiable=differentiable)
         super().__init__(params, defaults)
-
-    def step(self, closure: Callable | None = None) -> Any:
-        """Update every parameter that has a gradient; returns the closure's loss (or None)."""
-        return self._run_step(closure, self._update_group)
 
     def _update_group(self, group: dict[str, Any]) -> None:
         lr = value(group["lr"])

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from ..ops._helpers import xp
 from ..tensor import Tensor
 from ._functional import add_scaled_, atleast_1d, fma, with_weight_decay
-from .optimizer import Optimizer, value
+from .optimizer import GroupwiseOptimizer, value
 
 __all__ = ["SGD"]
 
@@ -20,7 +20,7 @@ def check_lr(lr: Any) -> None:
         raise ValueError(f"Invalid learning rate: {lr}")
 
 
-class SGD(Optimizer):
+class SGD(GroupwiseOptimizer):
     """SGD: p <- p - lr * g, where g may include weight decay, momentum (with dampening) and Nesterov."""
 
     def __init__(self, params: Iterable, lr: float | Tensor = 1e-3, momentum: float = 0, dampening: float = 0,
@@ -38,10 +38,6 @@ class SGD(Optimizer):
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         super().__init__(params, defaults)
-
-    def step(self, closure: Callable | None = None) -> Any:
-        """Update every parameter that has a gradient; returns the closure's loss (or None)."""
-        return self._run_step(closure, self._update_group)
 
     def _update_group(self, group: dict[str, Any]) -> None:
         lr = value(group["lr"])
