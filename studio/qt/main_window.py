@@ -31,6 +31,7 @@ from .actions import create_actions
 from .autosave import Autosave
 from .canvas import GraphScene, GraphView
 from .docks import CodeDock, PaletteDock, PropertiesDock
+from .docks.curves import CurvesDock
 from .docks.devices import DevicesDock
 from .docks.feature_maps import FeatureMapsDock
 from .docks.inspector import InspectorDock
@@ -72,8 +73,9 @@ class MainWindow(QMainWindow):
         self.feature_maps_dock = FeatureMapsDock(self.document, self, runner=self.runner)
         self.inspector_dock = InspectorDock(self.document, self, runner=self.runner)
         self.devices_dock = DevicesDock(self.document, self)
+        self.curves_dock = CurvesDock(self.document, self, runner=self.runner)
         self.feature_maps_dock.output_ready.connect(self.inspector_dock.show_output)
-        for dock in (self.feature_maps_dock, self.inspector_dock, self.devices_dock):
+        for dock in (self.feature_maps_dock, self.inspector_dock, self.devices_dock, self.curves_dock):
             self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
             dock.hide()  # opened from the View menu
 
@@ -124,7 +126,7 @@ class MainWindow(QMainWindow):
             toggle.setShortcut(QKeySequence(DOCK_SHORTCUTS.get(name, "")))
             self.named_actions[toggle.objectName()] = toggle
             view.addAction(toggle)
-        for dock in (self.feature_maps_dock, self.inspector_dock, self.devices_dock):
+        for dock in (self.feature_maps_dock, self.inspector_dock, self.devices_dock, self.curves_dock):
             toggle = dock.toggleViewAction()
             toggle.setObjectName(f"actionShow{dock.objectName()[0].upper()}{dock.objectName()[1:]}")
             self.named_actions[toggle.objectName()] = toggle

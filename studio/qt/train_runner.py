@@ -15,20 +15,30 @@ from studio.training.callbacks import BatchInfo, EpochInfo, RunResult
 
 IDLE, RUNNING, PAUSED = "idle", "running", "paused"
 BATCH_MESSAGE_INTERVAL = 0.25  # seconds between progress messages
+BATCH_SIGNAL_INTERVAL = 0.05  # seconds between batch signals (plots); the last batch of an epoch always goes
 
 
 class _Relay(QObject):
     """Trainer callbacks (called on the training thread) turned into queued signals."""
 
     message = Signal(str)
+    batch = Signal(object)  # BatchInfo, at most every BATCH_SIGNAL_INTERVAL (the latest one)
+    epoch = Signal(object)  # EpochInfo
 
     def __init__(self) -> None:
         super().__init__()
         self._last = 0.0
+        self._last_batch = 0.0
+        self._pending: BatchInfo | None = None  # the latest batch not yet signalled
 
     def on_batch(self, info: BatchInfo) -> None:
         now = time.monotonic()
-        if now - self._last < BATCH_MESSAGE_INTERVAL and info.batch != info.batches:
+        last_of_epoch = info.batch == info.batches
+        self._pending = info
+        if now - self._last_batch >= BATCH_SIGNAL_INTERVAL or last_of_epoch:
+            self._last_batch = now
+            self.flush()
+        if now - self._last < BATCH_MESSAGE_INTERVAL and not last_of_epoch:
             return
         self._last = now
         of = f"/{info.batches}" if info.batches else ""
@@ -37,7 +47,15 @@ class _Relay(QObject):
         self.message.emit(f"Training: epoch {info.epoch}, batch {info.batch}{of}, "
                           f"loss {info.loss:.4f}{shown}")
 
+    def flush(self) -> None:
+        """Signal the latest batch held back by the throttle (at an epoch's or a run's end)."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            self.batch.emit(pending)
+
     def on_epoch(self, info: EpochInfo) -> None:
+        self.flush()
+        self.epoch.emit(info)
         val = f", val loss {info.val_loss:.4f}" if info.val_loss is not None else ""
         accuracy = info.metrics.get("accuracy")
         shown = f", val accuracy {accuracy:.1%}" if accuracy is not None else ""
@@ -64,6 +82,8 @@ class TrainRunner(QObject):
     state_changed = Signal(str)  # IDLE, RUNNING, PAUSED
     message = Signal(str)
     finished = Signal(object)  # RunResult
+    batch = Signal(object)  # BatchInfo, throttled (see BATCH_SIGNAL_INTERVAL)
+    epoch = Signal(object)  # EpochInfo
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -73,6 +93,8 @@ class TrainRunner(QObject):
         self._thread: _Thread | None = None
         self._relay = _Relay()
         self._relay.message.connect(self.message)
+        self._relay.batch.connect(self.batch)
+        self._relay.epoch.connect(self.epoch)
 
     def start(self, project: Project) -> bool:
         """Start training (or resume a paused run); False with a message when the project cannot train."""
@@ -118,6 +140,7 @@ class TrainRunner(QObject):
 
     def _done(self) -> None:
         thread, self._thread = self._thread, None
+        self._relay.flush()  # a run stopped mid-epoch: its latest batch still reaches the plots
         result = thread.result if thread is not None else None
         if result is not None and result.epochs_done + result.steps_done > 0:
             self.last_state_dict = self._trainer.model.state_dict()

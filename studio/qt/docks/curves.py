@@ -1,0 +1,263 @@
+"""The training curves dock: the training loss per step (raw and EMA-smoothed), the per-epoch train and
+validation losses, the per-epoch metrics (accuracy, ...) and the learning rate, fed live by the
+TrainRunner's `batch` and `epoch` signals.
+
+A "smoothing" slider sets the EMA factor (0 .. 0.99) of the smoothed loss line; "log scale" puts the two
+loss plots on a logarithmic y axis. Every plot downsamples (peak mode) and clips to the visible range, so
+long runs stay cheap to redraw. The curves clear when a new run starts; "Export CSV" writes the step
+losses and the epoch rows, "Export PNG" an image of the plots.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDockWidget,
+    QFileDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSlider,
+    QVBoxLayout,
+    QWidget,
+)
+
+from studio.qt.document import Document
+from studio.training.callbacks import BatchInfo, EpochInfo
+
+SavePath = Callable[[QWidget, str, str, str], str]  # (parent, caption, suggested path, filter) -> path or ""
+DEFAULT_SMOOTHING = 60  # slider units: hundredths of the EMA factor
+EPOCH_COLUMNS = ("train_loss", "val_loss", "lr")
+COLORS = [(70, 130, 220), (230, 120, 40), (60, 170, 90), (200, 60, 60), (150, 90, 200), (120, 120, 120)]
+
+
+def _ask_save_path(parent: QWidget, caption: str, suggested: str, filters: str) -> str:
+    path, _ = QFileDialog.getSaveFileName(parent, caption, suggested, filters)
+    return path
+
+
+def ema(values: list[float], factor: float) -> np.ndarray:
+    """Exponential moving average with bias correction (the first values are not pulled towards 0)."""
+    out = np.empty(len(values), dtype=np.float64)
+    state, weight = 0.0, 0.0
+    for i, value in enumerate(values):
+        state = factor * state + (1.0 - factor) * value
+        weight = factor * weight + (1.0 - factor)
+        out[i] = state / weight
+    return out
+
+
+def _plot(title: str, x_label: str) -> pg.PlotWidget:
+    plot = pg.PlotWidget(title=title)
+    plot.setDownsampling(auto=True, mode="peak")
+    plot.setClipToView(True)
+    plot.showGrid(x=True, y=True, alpha=0.2)
+    plot.setLabel("bottom", x_label)
+    plot.addLegend(offset=(-10, 10))
+    return plot
+
+
+class CurvesDock(QDockWidget):
+    def __init__(self, document: Document, parent: QWidget | None = None, runner: Any = None, *,
+                 save_path: SavePath | None = None) -> None:
+        super().__init__("Training Curves", parent)
+        self.setObjectName("curvesDock")
+        self.document = document
+        self.runner = runner
+        self.save_path = save_path or _ask_save_path
+        self._steps: list[int] = []
+        self._losses: list[float] = []
+        self._lrs: list[float] = []
+        self._smoothed: list[float] = []  # the EMA of _losses at the current factor, kept incrementally
+        self._ema_state = self._ema_weight = 0.0
+        self._epochs: list[int] = []
+        self._epoch_values: dict[str, list[float]] = {}  # column -> one value per epoch (NaN when absent)
+        self._metric_items: dict[str, pg.PlotDataItem] = {}
+        self._runner_state = "idle"
+
+        body = QWidget()
+        self.smoothing_slider = QSlider(Qt.Orientation.Horizontal)
+        self.smoothing_slider.setObjectName("smoothingSlider")
+        self.smoothing_slider.setRange(0, 99)
+        self.smoothing_slider.setValue(DEFAULT_SMOOTHING)
+        self.smoothing_slider.setToolTip("EMA smoothing of the training loss (0 = none, 0.99 = strongest)")
+        self.smoothing_label = QLabel()
+        self.log_scale = QCheckBox("log scale")
+        self.log_scale.setObjectName("logScale")
+        self.export_csv_button = QPushButton("Export CSV")
+        self.export_csv_button.setObjectName("exportCurvesCsv")
+        self.export_png_button = QPushButton("Export PNG")
+        self.export_png_button.setObjectName("exportCurvesPng")
+        controls = QHBoxLayout()
+        controls.addWidget(QLabel("Smoothing:"))
+        controls.addWidget(self.smoothing_slider, 1)
+        controls.addWidget(self.smoothing_label)
+        controls.addWidget(self.log_scale)
+        controls.addWidget(self.export_csv_button)
+        controls.addWidget(self.export_png_button)
+
+        self.loss_plot = _plot("Training loss", "step")
+        self.raw_item = self.loss_plot.plot([], [], pen=pg.mkPen((150, 170, 210, 110)), name="raw")
+        self.smoothed_item = self.loss_plot.plot([], [], pen=pg.mkPen(COLORS[0], width=2), name="smoothed")
+        self.epoch_loss_plot = _plot("Loss per epoch", "epoch")
+        self.train_epoch_item = self.epoch_loss_plot.plot([], [], pen=pg.mkPen(COLORS[0], width=2),
+                                                          symbol="o", symbolSize=5, name="train")
+        self.val_epoch_item = self.epoch_loss_plot.plot([], [], pen=pg.mkPen(COLORS[1], width=2),
+                                                        symbol="o", symbolSize=5, name="validation")
+        self.metrics_plot = _plot("Metrics per epoch", "epoch")
+        self.lr_plot = _plot("Learning rate", "step")
+        self.lr_item = self.lr_plot.plot([], [], pen=pg.mkPen(COLORS[2], width=2), name="lr")
+        self.plots = [self.loss_plot, self.epoch_loss_plot, self.metrics_plot, self.lr_plot]
+        grid = QGridLayout()
+        for i, plot in enumerate(self.plots):
+            grid.addWidget(plot, i // 2, i % 2)
+        self.plot_area = QWidget()
+        self.plot_area.setLayout(grid)
+
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(controls)
+        layout.addWidget(self.plot_area, 1)
+        self.setWidget(body)
+
+        self.smoothing_slider.valueChanged.connect(self._smoothing_changed)
+        self.log_scale.toggled.connect(self._log_scale_toggled)
+        self.export_csv_button.clicked.connect(lambda: self.export_csv())
+        self.export_png_button.clicked.connect(lambda: self.export_png())
+        self._smoothing_changed()
+        if runner is not None:
+            runner.batch.connect(self.add_batch)
+            runner.epoch.connect(self.add_epoch)
+            runner.state_changed.connect(self._state_changed)
+
+    # data accessors (tests, export)
+    def step_losses(self) -> list[float]:
+        return list(self._losses)
+
+    def epoch_values(self, name: str) -> list[float]:
+        """One value per epoch: "train_loss", "val_loss", "lr" or a metric ("accuracy", "train_accuracy")."""
+        return list(self._epoch_values.get(name, []))
+
+    @property
+    def smoothing(self) -> float:
+        return self.smoothing_slider.value() / 100.0
+
+    # slots
+    def add_batch(self, info: BatchInfo) -> None:
+        factor = self.smoothing
+        self._ema_state = factor * self._ema_state + (1.0 - factor) * info.loss
+        self._ema_weight = factor * self._ema_weight + (1.0 - factor)
+        self._steps.append(info.step)
+        self._losses.append(float(info.loss))
+        self._lrs.append(float(info.lr))
+        self._smoothed.append(self._ema_state / self._ema_weight)
+        self._redraw_steps()
+
+    def add_epoch(self, info: EpochInfo) -> None:
+        n = len(self._epochs)
+        self._epochs.append(info.epoch)
+        row: dict[str, float] = {"train_loss": info.train_loss, "lr": info.lr,
+                                 "val_loss": np.nan if info.val_loss is None else info.val_loss}
+        row.update(info.metrics)
+        for name, value in row.items():
+            column = self._epoch_values.setdefault(name, [np.nan] * n)  # a metric first seen now
+            column.append(float(value))
+        for column in self._epoch_values.values():  # a metric missing from this epoch
+            if len(column) < n + 1:
+                column.append(np.nan)
+        self._redraw_epochs()
+
+    def clear(self) -> None:
+        self._steps.clear()
+        self._losses.clear()
+        self._lrs.clear()
+        self._smoothed.clear()
+        self._ema_state = self._ema_weight = 0.0
+        self._epochs.clear()
+        self._epoch_values.clear()
+        for item in self._metric_items.values():
+            self.metrics_plot.removeItem(item)
+        self._metric_items.clear()
+        self._redraw_steps()
+        self._redraw_epochs()
+
+    # export
+    def export_csv(self) -> str:
+        """Write the step losses and the epoch rows to a chosen .csv; the path, or "" when cancelled."""
+        path = self.save_path(self, "Export training curves", "curves.csv", "CSV files (*.csv)")
+        if not path:
+            return ""
+        metrics = sorted(name for name in self._epoch_values if name not in EPOCH_COLUMNS)
+        with Path(path).open("w", newline="", encoding="utf-8") as f:
+            writer = csv.writer(f)
+            writer.writerow(["step", "loss"])
+            writer.writerows(zip(self._steps, self._losses, strict=True))
+            writer.writerow([])
+            columns = [*EPOCH_COLUMNS, *metrics]
+            writer.writerow(["epoch", *columns])
+            for i, epoch in enumerate(self._epochs):
+                values = [self._epoch_values.get(name, [])[i] for name in columns]
+                writer.writerow([epoch, *("" if np.isnan(v) else v for v in values)])
+        self.document.message.emit(f"Training curves exported to {path}")
+        return path
+
+    def export_png(self) -> str:
+        """Save an image of the plots to a chosen .png; the path, or "" when cancelled or not written."""
+        path = self.save_path(self, "Export training curves image", "curves.png", "PNG images (*.png)")
+        if not path or not self.plot_area.grab().save(path, "PNG"):
+            return ""
+        self.document.message.emit(f"Training curves image saved to {path}")
+        return path
+
+    # internals
+    def _state_changed(self, state: str) -> None:
+        if state == "running" and self._runner_state == "idle":
+            self.clear()
+        self._runner_state = state
+
+    def _smoothing_changed(self, *_: Any) -> None:
+        factor = self.smoothing
+        self.smoothing_label.setText(f"{factor:.2f}")
+        self._smoothed = list(ema(self._losses, factor))
+        weight = 1.0 - factor ** len(self._losses)
+        self._ema_weight = weight
+        self._ema_state = self._smoothed[-1] * weight if self._smoothed else 0.0
+        self._redraw_steps()
+
+    def _log_scale_toggled(self, on: bool) -> None:
+        for plot in (self.loss_plot, self.epoch_loss_plot):
+            plot.setLogMode(x=False, y=on)
+
+    def _redraw_steps(self) -> None:
+        steps = np.asarray(self._steps, dtype=np.float64)
+        self.raw_item.setData(steps, np.asarray(self._losses, dtype=np.float64))
+        self.smoothed_item.setData(steps, np.asarray(self._smoothed, dtype=np.float64))
+        self.lr_item.setData(steps, np.asarray(self._lrs, dtype=np.float64))
+
+    def _redraw_epochs(self) -> None:
+        epochs = np.asarray(self._epochs, dtype=np.float64)
+
+        def values(name: str) -> np.ndarray:
+            return np.asarray(self._epoch_values.get(name, [np.nan] * len(epochs)), dtype=np.float64)
+
+        self.train_epoch_item.setData(epochs, values("train_loss"), connect="finite")
+        self.val_epoch_item.setData(epochs, values("val_loss"), connect="finite")
+        metrics = sorted(name for name in self._epoch_values if name not in EPOCH_COLUMNS)
+        for name in metrics:
+            item = self._metric_items.get(name)
+            if item is None:
+                color = COLORS[len(self._metric_items) % len(COLORS)]
+                style = Qt.PenStyle.DashLine if name.startswith("train_") else Qt.PenStyle.SolidLine
+                item = self.metrics_plot.plot([], [], pen=pg.mkPen(color, width=2, style=style), symbol="o",
+                                              symbolSize=5, name=name)
+                self._metric_items[name] = item
+            item.setData(epochs, values(name), connect="finite")
