@@ -13,7 +13,7 @@ from . import _dtype as dt
 from . import _linalg_decomp as _d
 from ._linalg_decomp import H, LinAlgError, check_matrix, const
 from .autograd.graph import Node
-from .ops._helpers import _scalar_type_name, new, new_view, wrap_dim, xp
+from .ops._helpers import _scalar_type_name, new, wrap_dim, xp
 from .ops.blas import _CPP_NAMES, matmul
 from .ops.blas_misc import linalg_cross as cross
 from .ops.blas_misc import narrow
@@ -553,52 +553,8 @@ def vecdot(x: Tensor, y: Tensor, *, dim: int = -1, out: Tensor | None = None) ->
     return _out((xc * y).sum(dim), out)
 
 
-# ------------------------------------------------------------------------------------------ diagonal ---
-class DiagonalBackward0(Node):
-    __slots__ = ("shape", "offset", "dim1", "dim2")
-
-    def backward(self, g):
-        return (_diag_scatter(g, self.shape, self.offset, self.dim1, self.dim2),)
-
-
-class DiagonalBackwardBackward0(Node):
-    __slots__ = ("offset", "dim1", "dim2")
-
-    def backward(self, g):
-        return (diagonal(g, offset=self.offset, dim1=self.dim1, dim2=self.dim2),)
-
-
-def _diag_view(a, offset: int, d1: int, d2: int):
-    """a.diagonal(offset, d1, d2) as a WRITABLE view (numpy's own diagonal view is read-only)."""
-    if a.__class__ is not np.ndarray or not a.flags.writeable:
-        return a.diagonal(offset, d1, d2)
-    index = [slice(None)] * a.ndim
-    index[d2 if offset >= 0 else d1] = slice(abs(offset), None)
-    base = a[tuple(index)]
-    n = max(min(base.shape[d1], base.shape[d2]), 0)
-    keep = [i for i in range(a.ndim) if i not in (d1, d2)]
-    shape = tuple(base.shape[i] for i in keep) + (n,)
-    strides = tuple(base.strides[i] for i in keep) + (base.strides[d1] + base.strides[d2],)
-    return np.lib.stride_tricks.as_strided(base, shape, strides)
-
-
-def _diag_scatter(g: Tensor, shape: tuple, offset: int, d1: int, d2: int) -> Tensor:
-    data = xp(g).zeros(shape, dtype=g._data.dtype)
-    _diag_view(data, offset, d1, d2)[...] = g._data
-    result = new(data)
-    if grad_needed(g):
-        node = DiagonalBackwardBackward0(result, g)
-        node.offset, node.dim1, node.dim2 = offset, d1, d2
-    return result
-
-
 def diagonal(A: Tensor, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
-    a = A._data
-    d1, d2 = wrap_dim(dim1, a.ndim), wrap_dim(dim2, a.ndim)
-    if d1 == d2:
-        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
-    result = new_view(_diag_view(a, offset, d1, d2), A)
-    if grad_needed(A):
-        node = DiagonalBackward0(result, A)
-        node.shape, node.offset, node.dim1, node.dim2 = a.shape, offset, d1, d2
-    return result
+    """torch.linalg.diagonal: Tensor.diagonal over the last two dims by default (a writable view)."""
+    from .ops.views import diagonal as tensor_diagonal
+
+    return tensor_diagonal(A, offset, dim1, dim2)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from .arith import *  # noqa: F403
 from .blas import *  # noqa: F403
+from .complex_ops import *  # noqa: F403
+from .copying import *  # noqa: F403
 from .creation import *  # noqa: F403
 from .index import *  # noqa: F403
 from .joining import *  # noqa: F403
