@@ -29,6 +29,7 @@ from .pointwise_binary import __all__ as _binary_all
 from .pointwise_binary import masked_grad, not_implemented_for, where
 from .pointwise_clamp import *  # noqa: F403
 from .pointwise_clamp import __all__ as _clamp_all
+from .pointwise_lerp import lerp  # noqa: F401 - exported through __all__
 from .pointwise_logic import *  # noqa: F403
 from .pointwise_logic import __all__ as _logic_all
 from .pointwise_special import erf_array, erfc_array, erfinv_array
@@ -38,7 +39,7 @@ __all__ = ["abs", "absolute", "sign", "sgn", "sqrt", "rsqrt", "exp", "exp2", "ex
            "cosh", "tanh", "asinh", "arcsinh", "acosh", "arccosh", "atanh", "arctanh", "sigmoid", "logit",
            "erf", "erfc", "erfinv", "floor", "ceil", "round", "trunc", "fix", "frac", "reciprocal",
            "deg2rad", "rad2deg", "sinc", "positive"]
-__all__ += _binary_all + _logic_all + _clamp_all
+__all__ += _binary_all + _logic_all + _clamp_all + ["lerp"]
 
 _LN2 = math.log(2.0)
 _LN10 = math.log(10.0)

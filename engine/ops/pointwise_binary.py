@@ -1,5 +1,5 @@
 """Binary pointwise math: where, maximum/minimum, fmax/fmin, atan2, hypot, remainder, fmod, floor_divide,
-copysign, xlogy, logaddexp(2), heaviside, lerp (forward and backward side by side)."""
+copysign, xlogy, logaddexp(2), heaviside (forward and backward side by side)."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from ._helpers import (
 from .arith import _div_rounded, _maybe_out
 
 __all__ = ["where", "maximum", "minimum", "fmax", "fmin", "atan2", "arctan2", "hypot", "remainder", "fmod",
-           "floor_divide", "copysign", "xlogy", "logaddexp", "logaddexp2", "heaviside", "lerp"]
+           "floor_divide", "copysign", "xlogy", "logaddexp", "logaddexp2", "heaviside"]
 
 
 # ------------------------------------------------------------------------------------------ plumbing ---
@@ -516,68 +516,6 @@ def heaviside(input: Tensor, values: Tensor, *, out=None) -> Tensor:
     return _maybe_out(result, out)
 
 
-# ---------------------------------------------------------------------------------------------- lerp ---
-_CPP_TYPE_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
-                   "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
-                   "bool": "bool", "complex64": "c10::complex<float>", "complex128": "c10::complex<double>"}
-
-
-def _lerp_dtype_error(which: str, expected, got) -> RuntimeError:
-    return RuntimeError(f"expected dtype {_CPP_TYPE_NAMES[expected.name]} for `{which}` but got dtype "
-                        f"{_CPP_TYPE_NAMES[got.name]}")
-
-
-class LerpBackward0(Node):
-    __slots__ = ("weight",)
-
-    def backward(self, g):
-        w = self.weight
-        return (g * (1 - w) if self.needs(0) else None), (g * w if self.needs(1) else None)
-
-
-class LerpBackward1(Node):
-    __slots__ = ()
-
-    def backward(self, g):
-        start, end, weight = self.saved_tensors
-        gs = g * (1 - weight) if self.needs(0) else None
-        ge = g * weight if self.needs(1) else None
-        gw = g * (end - start) if self.needs(2) else None
-        return gs, ge, gw
-
-
-def _lerp_array(a, b, w):
-    diff = b - a
-    return np.where(w < 0.5, a + w * diff, b - diff * (1 - w)).astype(a.dtype, copy=False)
-
-
-@tensor_method("lerp")
-def lerp(input: Tensor, end: Tensor, weight, *, out=None) -> Tensor:
-    if not isinstance(end, Tensor):
-        raise tensor_arg_error("lerp", "end", end)
-    a = input._data
-    if end._data.dtype != a.dtype:
-        raise _lerp_dtype_error("end", a.dtype, end._data.dtype)
-    tensor_weight = isinstance(weight, Tensor)
-    if tensor_weight and weight._data.dtype != a.dtype:
-        raise _lerp_dtype_error("weight", a.dtype, weight._data.dtype)
-    if a.dtype.kind not in "fc":
-        raise not_implemented_for("lerp_kernel_tensor" if tensor_weight else "lerp_kernel_scalar", a.dtype)
-    w = weight._data if tensor_weight else weight
-    try:
-        np.broadcast_shapes(a.shape, end._data.shape, np.shape(w))
-    except ValueError:
-        raise broadcast_error(a.shape, end._data.shape if np.ndim(w) == 0 else np.shape(w)) from None
-    with np.errstate(all="ignore"):
-        result = new(_lerp_array(a, end._data, w))
-    if tensor_weight:
-        if grad_needed(input, end, weight):
-            LerpBackward1(result, input, end, weight).save(input, end, weight)
-    elif grad_needed(input, end):
-        LerpBackward0(result, input, end).weight = weight
-    return _maybe_out(result, out)
-
-
 # ----------------------------------------------------------------------------------- in-place forms ---
 def inplace_of(fn):
     """x.fn_(...): the out-of-place result written back into x (which takes over its autograd history).
@@ -599,5 +537,5 @@ def inplace_of(fn):
 for _names, _fn in ((("atan2_", "arctan2_"), atan2), (("hypot_",), hypot),
                     (("remainder_", "__imod__"), remainder), (("fmod_",), fmod), (("copysign_",), copysign),
                     (("xlogy_",), xlogy),
-                    (("heaviside_",), heaviside), (("lerp_",), lerp)):
+                    (("heaviside_",), heaviside)):
     tensor_method(*_names)(inplace_of(_fn))
