@@ -48,25 +48,6 @@ def conv_graph():
     return g, (1, 8, 8)
 
 
-def branching_graph():
-    g = Graph()
-    g.add_node("Input", {"shape": (4,)}, node_id="a")
-    g.add_node("Input", {"shape": (6,)}, node_id="b")
-    g.add_node("Linear", {"in_features": 4, "out_features": 6}, node_id="proj")
-    g.add_node("Add", node_id="add")
-    g.add_node("Concat", {"dim": 1}, node_id="cat")
-    g.add_node("Output", node_id="sum_out")
-    g.add_node("Output", node_id="cat_out")
-    g.connect("a", "out", "proj", "in")
-    g.connect("proj", "out", "add", "in")
-    g.connect("b", "out", "add", "in")
-    g.connect("b", "out", "cat", "in")
-    g.connect("add", "out", "cat", "in")
-    g.connect("add", "out", "sum_out", "in")
-    g.connect("cat", "out", "cat_out", "in")
-    return g
-
-
 def _np(tensor):
     return tensor.detach().numpy()
 
@@ -96,8 +77,8 @@ def test_single_input_models_match_the_compiled_graph_exactly(make):
     np.testing.assert_array_equal(_np(model(x)), _np(compiled(x)))
 
 
-def test_branches_merge_in_link_order_and_outputs_come_back_as_a_tuple():
-    graph = branching_graph()
+def test_branches_merge_in_link_order_and_outputs_come_back_as_a_tuple(two_input_branches):
+    graph = two_input_branches
     a, b = engine.randn(2, 4), engine.randn(2, 6)
     compiled, model, code = _same_function(graph, a, b)
     assert code.helpers == ("Add", "Concat") and code.input_names == ["a", "b"]

@@ -60,22 +60,8 @@ def test_gradients_flow_to_every_parameter():
     assert all(p.grad is not None for p in model.parameters())
 
 
-def test_branches_merge_in_link_order_and_inputs_follow_node_order():
-    g = Graph()
-    g.add_node("Input", {"shape": (4,)}, node_id="a")
-    g.add_node("Input", {"shape": (6,)}, node_id="b")
-    g.add_node("Linear", {"in_features": 4, "out_features": 6}, node_id="proj")
-    g.add_node("Add", node_id="add")
-    g.add_node("Concat", {"dim": 1}, node_id="cat")
-    g.add_node("Output", node_id="sum_out")
-    g.add_node("Output", node_id="cat_out")
-    g.connect("a", "out", "proj", "in")
-    g.connect("proj", "out", "add", "in")
-    g.connect("b", "out", "add", "in")
-    g.connect("b", "out", "cat", "in")
-    g.connect("add", "out", "cat", "in")
-    g.connect("add", "out", "sum_out", "in")
-    g.connect("cat", "out", "cat_out", "in")
+def test_branches_merge_in_link_order_and_inputs_follow_node_order(two_input_branches):
+    g = two_input_branches
     model = compile_graph(g)
     assert model.input_names == ["a", "b"] and model.output_names == ["sum_out", "cat_out"]
     a, b = engine.randn(2, 4), engine.randn(2, 6)
