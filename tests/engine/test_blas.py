@@ -413,3 +413,20 @@ def test_cosine_similarity_and_dist_errors_and_grads():
     assert gradcheck(lambda a, b: torch.dist(a, b, 3), (f64(2, 3), f64(3)))
     assert gradgradcheck(lambda a, b: torch.dist(a, b), (f64(2, 3), f64(3)))
     assert torch.dist(torch.ones(2, requires_grad=True), torch.zeros(2)).grad_fn.name() == "DistBackward0"
+
+
+@pytest.mark.parametrize("a_shape,b_shape", [((6, 4, 5), (6, 5, 3)), ((2, 3, 4, 5), (2, 3, 5, 2)),
+                                             ((2, 1, 4, 5), (3, 5, 2))])
+def test_batched_matmul_split_across_threads_matches_one_call(a_shape, b_shape, monkeypatch):
+    from engine import _parallel, threads
+    from engine.ops import blas
+
+    monkeypatch.setattr(_parallel, "MIN_PARALLEL_ELEMENTS", 0)
+    monkeypatch.setattr(blas, "MIN_PARALLEL_MACS", 0)
+    monkeypatch.setattr(threads, "_num_threads", 3)
+    rng = np.random.default_rng(0)
+    a = torch.tensor(rng.standard_normal(a_shape), requires_grad=True)
+    b = torch.tensor(rng.standard_normal(b_shape), requires_grad=True)
+    np.testing.assert_allclose(a.matmul(b).numpy(force=True), a.detach().numpy() @ b.detach().numpy(),
+                               rtol=1e-12)
+    assert gradcheck(torch.matmul, (a, b))

@@ -1,7 +1,7 @@
 """nn.functional: scaled_dot_product_attention and multi_head_attention_forward (MultiheadAttention's core).
 
-The attention core works on (batch*heads, L, E) arrays: batched matmuls, and ONE fused node for
-scale + mask + softmax (backward y * (g - sum(g * y))), so there is no Python loop over batch or heads.
+The attention core works on (batch*heads, L, E) arrays: the weights softmax(Q K^T * scale + mask) are one
+fused node (attention_core.py), then one batched matmul with V; no Python loop over batch or heads.
 """
 
 from __future__ import annotations
@@ -9,16 +9,12 @@ from __future__ import annotations
 import math
 import warnings
 
-import numpy as np
-
-from ...autograd.grad_mode import STATE
-from ...autograd.graph import Node
 from ...ops._helpers import new, xp
 from ...ops.joining import cat
 from ...ops.padding import pad
 from ...ops.random import rand_like
-from ...tensor import Tensor, grad_needed
-from .conv_parallel import run_chunks
+from ...tensor import Tensor
+from .attention_core import attention_weights
 from .linear import linear
 
 __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward"]
@@ -31,83 +27,6 @@ _CPP_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "
 def _cpp(t: Tensor) -> str:
     name = t._data.dtype.name
     return _CPP_NAMES.get(name, name)
-
-
-# ------------------------------------------------------------------------------ fused masked softmax ---
-class _ScaledMaskedSoftmax(Node):
-    """softmax(scores * scale + mask) over the last dim; the mask (float, additive) may require grad."""
-
-    __slots__ = ("scale", "label")
-
-    def name(self) -> str:
-        return self.label
-
-    def backward(self, g):
-        (y,) = self.saved_tensors
-        if STATE.enabled:  # create_graph: differentiable engine ops
-            gs = y * (g - (g * y).sum(-1, keepdim=True))
-            return (gs * self.scale if self.needs(0) else None), (gs if self.needs(1) else None)
-        yd, gd = y._data, g._data
-        t = gd - xp(y).einsum("...j,...j->...", gd, yd)[..., None]  # no (B, L, S) temporary for g * y
-        t *= yd
-        g_mask = new(t) if self.needs(1) else None
-        g_scores = None
-        if self.needs(0):
-            if self.scale == 1:
-                g_scores = new(t if g_mask is None else t.copy())
-            elif g_mask is None:
-                t *= self.scale
-                g_scores = new(t)
-            else:
-                g_scores = new(t * self.scale)
-        return g_scores, g_mask
-
-
-def _softmax_rows(mod, s, safe: bool) -> None:
-    """In place: softmax over the last dim of the (non-empty) array s."""
-    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-        m = s.max(axis=-1, keepdims=True)
-        if safe:
-            m[mod.isneginf(m)] = 0
-        s -= m
-        mod.exp(s, out=s)
-        z = s.sum(axis=-1, keepdims=True)
-        if safe:
-            z[z == 0] = 1
-        s /= z
-
-
-def scaled_masked_softmax(scores: Tensor, mask: Tensor | None, scale: float, safe: bool) -> Tensor:
-    """softmax(scores * scale + mask, dim=-1). safe=True gives 0 (not NaN) on rows that are fully masked,
-    as torch's scaled_dot_product_attention does; MultiheadAttention's weight path uses plain softmax."""
-    mod = xp(scores)
-    sd = scores._data
-    rows = sd.size // sd.shape[-1] if sd.ndim and sd.shape[-1] else 0
-    if (mod is np and mask is None and sd.dtype.kind == "f" and type(scale) in (int, float)
-            and sd.flags.c_contiguous and rows > 1):
-        # Row blocks in parallel (numpy drops the GIL in ufuncs), each scaled and normalized while cached.
-        s = np.empty_like(sd)
-        flat_in, flat = sd.reshape(rows, -1), s.reshape(rows, -1)
-
-        def chunk(lo: int, hi: int) -> None:
-            part = flat[lo:hi]
-            np.multiply(flat_in[lo:hi], scale, out=part)
-            _softmax_rows(mod, part, safe)
-
-        run_chunks(np, chunk, rows, sd.size)
-    else:
-        s = sd * scale if scale != 1 else sd.copy()
-        if mask is not None:
-            s = s + mask._data
-        if s.size:
-            _softmax_rows(mod, s, safe)
-    out = new(s)
-    if grad_needed(scores) if mask is None else grad_needed(scores, mask):
-        node = _ScaledMaskedSoftmax(out, scores, mask)
-        node.scale = scale
-        node.label = "_SafeSoftmaxBackward0" if safe else "SoftmaxBackward0"
-        node.save_with_output(out)
-    return out
 
 
 def _dropout(x: Tensor, p: float) -> Tensor:
@@ -163,8 +82,7 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
             key = key.repeat_interleave(hq // hk, -3)
         if hv != hq:
             value = value.repeat_interleave(hq // hv, -3)
-    scores = query.matmul(key.transpose(-2, -1))
-    attn = scaled_masked_softmax(scores, mask, sc, safe=True)
+    attn = attention_weights(query, key, mask, sc, safe=True)
     attn = _dropout(attn, dropout_p)
     return attn.matmul(value)
 
@@ -346,8 +264,7 @@ def multi_head_attention_forward(
         attn_mask = _bool_to_additive(new(~mod.tril(mod.ones((tgt_len, src_len), dtype=bool))), dtype)
 
     # need_weights=False is torch's scaled_dot_product_attention path: fully masked rows give 0, not NaN
-    scores = q.matmul(k.transpose(1, 2))
-    weights = scaled_masked_softmax(scores, attn_mask, 1.0 / math.sqrt(head_dim), safe=not need_weights)
+    weights = attention_weights(q, k, attn_mask, 1.0 / math.sqrt(head_dim), safe=not need_weights)
     weights = _dropout(weights, dropout_p)
     out = weights.matmul(v)
     out = out.transpose(0, 1).reshape(tgt_len * bsz, embed_dim)

@@ -17,7 +17,7 @@ from itertools import product
 
 import numpy as np
 
-from .conv_parallel import run_chunks, run_chunks_gemm
+from ..._parallel import run_chunks, run_chunks_gemm
 
 # Images per im2col + GEMM step of the fused kernels: about this many column elements (L3-sized; smaller
 # steps lose more to per-call overhead than they gain in cache hits).

@@ -14,7 +14,7 @@ from itertools import product
 
 import numpy as np
 
-from .conv_parallel import run_chunks
+from ..._parallel import run_chunks
 
 
 class Window:

@@ -249,3 +249,30 @@ def test_mha_no_warning_for_bool_masks():
         warnings.simplefilter("error")
         m(x, x, x, key_padding_mask=engine.zeros(2, 3, dtype=engine.bool),
           attn_mask=engine.zeros(3, 3, dtype=engine.bool))
+
+
+@pytest.fixture
+def split_across_threads(monkeypatch):
+    """Force the threaded attention kernels (batch split across 3 threads) even on tiny inputs."""
+    from engine import _parallel, threads
+    from engine.ops import blas
+
+    monkeypatch.setattr(_parallel, "MIN_PARALLEL_ELEMENTS", 0)
+    monkeypatch.setattr(blas, "MIN_PARALLEL_MACS", 0)
+    monkeypatch.setattr(threads, "_num_threads", 3)
+
+
+def test_threaded_attention_gradcheck(rng, split_across_threads):
+    q, k, v = f64(rng, 5, 3, 4), f64(rng, 5, 6, 4), f64(rng, 5, 6, 3)
+    assert gradcheck(F.scaled_dot_product_attention, (q, k, v))
+    mask = engine.tensor(rng.standard_normal((1, 3, 6)))
+    assert gradcheck(lambda q, k, v: F.scaled_dot_product_attention(q, k, v, attn_mask=mask, scale=0.3),
+                     (q, k, v))
+    assert gradgradcheck(F.scaled_dot_product_attention, (q, k, v))
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize("mask_name", ["none", "float", "causal_bool+kpm", "3d"])
+def test_threaded_mha_parity(rng, mask_name, split_across_threads):
+    _mha_parity({}, MASKS[mask_name], True, rng)
+    _mha_parity({"batch_first": True}, MASKS[mask_name], False, rng)

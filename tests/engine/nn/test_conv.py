@@ -245,7 +245,7 @@ def test_conv_module_errors_and_output_size():
 @pytest.mark.parity
 def test_threaded_kernels_give_the_same_results(rng, monkeypatch):
     from engine import threads
-    from engine.nn._functional import conv_parallel
+    from engine import _parallel as conv_parallel
 
     monkeypatch.setattr(conv_parallel, "MIN_PARALLEL_ELEMENTS", 0)
     monkeypatch.setattr(threads, "_num_threads", 3)

@@ -1,7 +1,9 @@
-"""Split memory-bound numpy loops (im2col, col2im, pooling passes) over the batch axis across threads.
+"""Split numpy work over a leading (batch) axis across threads: im2col/col2im, pooling passes, softmax rows,
+and batched matmuls of small matrices.
 
-numpy releases the GIL inside copies and ufunc loops, so chunks on disjoint batch ranges run in parallel on
-engine.get_num_threads() cores (the GEMMs are threaded by BLAS already; these loops otherwise use one core).
+numpy releases the GIL inside copies, ufunc loops and matmul, so chunks on disjoint batch ranges run in
+parallel on engine.get_num_threads() cores. Large single GEMMs are threaded by BLAS already; a batch of
+small ones is not (BLAS sees one small matrix at a time), nor are the memory-bound loops.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from ... import threads as _threads
+from . import threads as _threads
 
 # Below this many elements per call the thread hand-off costs more than it saves.
 MIN_PARALLEL_ELEMENTS = 1 << 17
