@@ -150,6 +150,14 @@ def _project(query, key, value, w, b, wq=None, wk=None, wv=None):
     return linear(query, wq, bq), linear(key, wk, bk), linear(value, wv, bv)
 
 
+def _packed_heads(qkv: Tensor, n_heads: int) -> tuple[Tensor, Tensor, Tensor]:
+    """(L, N, 3E) packed projections -> q, k, v as (N*heads, L, E/heads) each, with ONE copy."""
+    L, N, E3 = qkv.shape
+    head_dim = E3 // (3 * n_heads)
+    heads = qkv.reshape(L, N, 3, n_heads, head_dim).permute(2, 1, 3, 0, 4)
+    return heads.reshape(3, N * n_heads, L, head_dim).unbind(0)
+
+
 def _heads(x: Tensor, n_heads: int) -> Tensor:
     """(S, N, E) -> (N*heads, S, E/heads), contiguous."""
     S, N, E = x.shape
@@ -190,6 +198,9 @@ def multi_head_attention_forward(
     head_dim = embed_dim // num_heads
     if head_dim * num_heads != embed_dim:
         raise AssertionError(f"embed_dim {embed_dim} not divisible by num_heads {num_heads}")
+    # self-attention with the packed in_proj_weight and nothing appended to k and v: one GEMM, one copy
+    heads_packed = (not use_separate_proj_weight and query is key and key is value and bias_k is None
+                    and bias_v is None and static_k is None and static_v is None)
     if use_separate_proj_weight:
         if tuple(key.shape[:2]) != tuple(value.shape[:2]):
             raise AssertionError(f"key's sequence and batch dims {key.shape[:2]} do not match value's "
@@ -203,7 +214,10 @@ def multi_head_attention_forward(
             raise AssertionError(f"key shape {key.shape} does not match value shape {value.shape}")
         if in_proj_weight is None:
             raise AssertionError("use_separate_proj_weight is False but in_proj_weight is None")
-        q, k, v = _project(query, key, value, in_proj_weight, in_proj_bias)
+        if heads_packed:
+            q, k, v = _packed_heads(linear(query, in_proj_weight, in_proj_bias), num_heads)
+        else:
+            q, k, v = _project(query, key, value, in_proj_weight, in_proj_bias)
 
     if attn_mask is not None:
         if attn_mask.dim() == 2:
@@ -234,9 +248,10 @@ def multi_head_attention_forward(
     elif bias_v is not None:
         raise AssertionError("bias_v is set but bias_k is None")
 
-    q = _heads(q, num_heads)
-    k = _heads(k, num_heads) if static_k is None else _static(static_k, "k", bsz * num_heads, head_dim)
-    v = _heads(v, num_heads) if static_v is None else _static(static_v, "v", bsz * num_heads, head_dim)
+    if not heads_packed:
+        q = _heads(q, num_heads)
+        k = _heads(k, num_heads) if static_k is None else _static(static_k, "k", bsz * num_heads, head_dim)
+        v = _heads(v, num_heads) if static_v is None else _static(static_v, "v", bsz * num_heads, head_dim)
     if add_zero_attn:
         k = cat([k, k.new_zeros((bsz * num_heads, 1, head_dim))], dim=1)
         v = cat([v, v.new_zeros((bsz * num_heads, 1, head_dim))], dim=1)
