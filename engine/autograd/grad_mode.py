@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import functools
+import threading
 
 
-class _State:
-    __slots__ = ("enabled", "inference")
+class _State(threading.local):
+    """Per thread, as in torch: no_grad on one thread (a GUI probe) leaves another's training alone."""
 
     def __init__(self) -> None:
         self.enabled = True

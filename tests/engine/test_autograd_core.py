@@ -431,3 +431,34 @@ def test_complex_mul_gradient_with_real_upstream():
     b = torch.tensor([3 - 1j])
     (a * b).real.sum().backward()
     assert a.grad.tolist() == [3 + 1j]  # conj(b)
+
+
+def test_grad_mode_is_per_thread_like_torch():
+    """no_grad on one thread (a GUI probe) must not switch gradients off for another (a training run)."""
+    import threading
+
+    seen = {}
+    entered, release = threading.Event(), threading.Event()
+
+    def probe() -> None:
+        with torch.no_grad():
+            entered.set()
+            release.wait(5)
+            seen["probe"] = torch.is_grad_enabled()
+
+    worker = threading.Thread(target=probe)
+    worker.start()
+    entered.wait(5)
+    x = torch.ones(2, requires_grad=True)
+    y = (x * 3).sum()
+    seen["main"] = torch.is_grad_enabled()
+    release.set()
+    worker.join()
+    assert seen == {"probe": False, "main": True}
+    assert y.requires_grad
+    seen_fresh = []
+    fresh = threading.Thread(target=lambda: seen_fresh.append(torch.is_grad_enabled()))
+    with torch.no_grad():
+        fresh.start()
+        fresh.join()
+    assert seen_fresh == [True]  # a new thread starts with gradients on, whatever its parent does

@@ -244,10 +244,9 @@ def test_conv_module_errors_and_output_size():
 
 @pytest.mark.parity
 def test_threaded_kernels_give_the_same_results(rng, monkeypatch):
-    from engine import threads
-    from engine import _parallel as conv_parallel
+    from engine import _parallel, threads
 
-    monkeypatch.setattr(conv_parallel, "MIN_PARALLEL_ELEMENTS", 0)
+    monkeypatch.setattr(_parallel, "MIN_PARALLEL_ELEMENTS", 0)
     monkeypatch.setattr(threads, "_num_threads", 3)
     check_against_torch(lambda L, x, w, b: L.nn.functional.conv2d(x, w, b, padding=1), arr(rng, 5, 3, 6, 7),
                         arr(rng, 4, 3, 3, 3), arr(rng, 4))
