@@ -5,6 +5,9 @@ graph as it was, and the stack pushes nothing.
 Structural commands (remove, paste, group, ungroup) undo by restoring a snapshot of the graph taken in
 do(): node order, link order (it matters for variadic inputs) and block definitions come back exactly,
 so undoing everything restores the saved JSON byte for byte.
+
+SetSettings edits the project's training settings rather than the graph: it is bound to its Project when
+made and goes through the same stacks.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from .blocks import BLOCK_TYPE, blocks_from_dict, blocks_to_dict, group_into_blo
 from .errors import GraphError
 from .events import Signal
 from .model import Graph, Link, Node
+from .project import Project, validate_settings
 from .serialize import graph_from_dict, graph_to_dict
 
 
@@ -244,6 +248,56 @@ class MacroCommand(Command):
     def undo(self, graph: Graph) -> None:
         for command in reversed(self.commands):
             command.undo(graph)
+
+
+# -------------------------------------------------------------------------------- settings ---
+_ABSENT = object()
+
+
+class SetSettings(Command):
+    """Change training settings (top-level keys of `project.settings`) as one undo step.
+
+    Settings live on the Project, not the Graph the executors hand to do(), so the command is bound to its
+    project when made; do() refuses to run against another project's graph. The settings as they would
+    become are checked by the project's own checks first: a bad value raises their ProjectFormatError (a
+    GraphError) and nothing changes. undo() puts back the previous values exactly (absent keys stay absent).
+    """
+
+    def __init__(self, changes: Mapping[str, Any], project: Project) -> None:
+        if not changes:
+            raise ValueError("SetSettings needs at least one setting to change")
+        self.changes = {key: _plain_copy(value) for key, value in changes.items()}
+        self.project = project
+        self.old: dict[str, Any] = {}
+        keys = list(self.changes)
+        self.text = f"Set {keys[0]}" if len(keys) == 1 else f"Set {len(keys)} training settings"
+
+    def do(self, graph: Graph) -> None:
+        if graph is not self.project.graph:
+            raise GraphError("these settings belong to another project")
+        settings = self.project.settings
+        checked = validate_settings({**settings, **self.changes})  # raises before anything changes
+        self.old = {key: _plain_copy(settings.get(key, _ABSENT)) for key in self.changes}
+        for key in self.changes:
+            settings[key] = checked[key]
+
+    def undo(self, graph: Graph) -> None:
+        settings = self.project.settings
+        for key, value in self.old.items():
+            if value is _ABSENT:
+                settings.pop(key, None)
+            else:
+                settings[key] = _plain_copy(value)
+
+
+def _plain_copy(value: Any) -> Any:
+    """A copy of JSON-like data (dicts and lists copied all the way down), so later edits of either side
+    never reach the other."""
+    if isinstance(value, dict):
+        return {k: _plain_copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain_copy(v) for v in value]
+    return value
 
 
 # ------------------------------------------------------------------------------ copy / paste ---

@@ -44,6 +44,9 @@ class CaptureInfo:
     activations: dict[str, dict[str, float]]  # node id -> {"mean", "std", "min", "max", "zeros"}
     grad_norms: dict[str, float]  # parameter name -> L2 norm of its gradient
     feature_maps: dict[str, np.ndarray]  # node id -> the node's output for the probe sample (no batch dim)
+    # node id -> attention weights of a watched attention node for the probe sample: queries × keys (rows
+    # sum to 1), no batch dim (studio/training/attention.py says which nodes have them)
+    attention: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 @dataclass

@@ -6,8 +6,15 @@ reduces the node's output to {"mean", "std", "min", "max", "zeros"} (zeros: the 
 the share of dead units after a ReLU); `disarm()` removes the hooks again, so the steps in between run
 the plain model. After the backward, `grad_norms()` takes each parameter gradient's L2 norm, and
 `feature_maps()` runs the probe sample (one fixed sample, e.g. the first validation one) through the
-model in eval mode with the graph's own capture, returning the chosen nodes' outputs as numpy arrays.
+model in eval mode with the graph's own capture, returning the chosen nodes' outputs as numpy arrays (a
+node with several outputs: its first); `collect` also reports the attention map of each chosen attention
+node (MultiheadAttention, SelfAttention2d, TransformerEncoderLayer: studio/training/attention.py) from the
+same forward, so a run shows them live.
 With capture off the trainer creates no Capture and nothing is hooked.
+
+`watch(node_ids)` changes the feature-map nodes while a run goes on (from any thread): the next capture
+step uses them, and ids the model does not know (a node added after the run started) are left out
+silently, unlike the constructor's `nodes`, which are checked up front.
 """
 
 from __future__ import annotations
@@ -18,8 +25,9 @@ from typing import Any
 import numpy as np
 
 import engine
-from studio.graph.compile import GraphModule
+from studio.graph.compile import CompileError, GraphModule
 
+from .attention import attention_hooks
 from .callbacks import CaptureInfo
 
 STAT_NAMES = ("mean", "std", "min", "max", "zeros")
@@ -46,6 +54,8 @@ class Capture:
         with model.capture(self.nodes):  # an unknown node id raises CompileError now, not mid-run
             pass
         self.probe = probe  # (inputs..., targets...) each with a batch dimension of 1
+        self._wanted: tuple[str, ...] = tuple(self.nodes)  # replaced whole by watch(): no lock needed
+        self._resolved: tuple[str, ...] = self._wanted
         self.activations: dict[str, dict[str, float]] = {}
         self._handles: list[Any] = []
 
@@ -83,27 +93,61 @@ class Capture:
             norms = engine.stack([g.detach().float().norm() for _, g in named]).tolist()
         return {name: float(v) for (name, _), v in zip(named, norms)}
 
+    def watch(self, node_ids: Iterable[str]) -> None:
+        """The feature-map nodes from the next capture step on; unknown ids are ignored there."""
+        self._wanted = tuple(dict.fromkeys(node_ids))
+
+    def _update_nodes(self) -> None:
+        wanted = self._wanted
+        if wanted == self._resolved:
+            return
+        nodes = list(wanted)
+        while True:  # on the training thread: the model's capture set is not touched from elsewhere
+            try:
+                with self.model.capture(nodes):
+                    break
+            except CompileError as error:
+                if error.node_id not in nodes:
+                    nodes = []
+                    break
+                nodes.remove(error.node_id)
+        self.nodes, self._resolved = nodes, wanted
+
     def feature_maps(self) -> dict[str, np.ndarray]:
+        return self.probe_maps()[0]
+
+    def probe_maps(self) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+        """The chosen nodes' outputs for the probe sample, and the attention maps of those among them
+        that compute attention; both without the batch dimension."""
+        self._update_nodes()
         if not self.nodes or self.probe is None:
-            return {}
+            return {}, {}
         model, was_training = self.model, self.model.training
         model.eval()
         try:
-            with engine.no_grad(), model.capture(self.nodes) as captured:
+            with engine.no_grad(), attention_hooks(model, self.nodes) as attention, \
+                    model.capture(self.nodes) as captured:
                 model.forward_all(*self.probe)
-                return {node: _first_sample(captured[node]) for node in self.nodes if node in captured}
+                maps = {node: _first_sample(captured[node]) for node in self.nodes if node in captured}
+            weights = {node: _first_sample(value) for node, value in attention.items()}
+            return ({node: value for node, value in maps.items() if value is not None},
+                    {node: value for node, value in weights.items() if value is not None})
         finally:
             model.train(was_training)
 
     def collect(self, step: int, grad_norms: dict[str, float]) -> CaptureInfo:
         self.disarm()
+        maps, attention = self.probe_maps()
         return CaptureInfo(step=step, activations=dict(self.activations), grad_norms=grad_norms,
-                           feature_maps=self.feature_maps())
+                           feature_maps=maps, attention=attention)
 
 
-def _first_sample(value: Any) -> np.ndarray:
+def _first_sample(value: Any) -> np.ndarray | None:
+    """The probe's own slice of a node's output; None for what has no batch dimension (a loss)."""
     if isinstance(value, dict):  # a node with several outputs: its first port
         value = next(iter(value.values()))
     if isinstance(value, tuple):
         value = value[0]
+    if not isinstance(value, engine.Tensor) or value.dim() == 0:
+        return None
     return np.array(value[0].detach().cpu().numpy())

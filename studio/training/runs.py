@@ -5,6 +5,10 @@ A run folder holds:
   settings.json       the settings the run used (with "seed_used" when the seed was chosen at random)
   run.json            name, start/end time, status ("running", "finished", "stopped", ...), message
   metrics.csv         one row per epoch: epoch, step, train_loss, val_loss, lr, seconds, then the metrics
+  steps.csv           one row per optimizer step: step, epoch, loss (that batch's training loss), lr (after
+                      the step); rewritten whole at every epoch's end and at the run's end, so a stopped,
+                      diverged or failed run keeps the steps it took; a resumed run keeps the rows up to its
+                      checkpoint. Older runs have no steps.csv (read_steps gives no rows).
   weights.safetensors the final weights (plain safetensors, like the project's weights file)
   checkpoint.safetensors  the last checkpoint (checkpoints.py), for resuming
 """
@@ -31,6 +35,8 @@ from .checkpoints import CHECKPOINT_NAME
 
 RUNS_DIR = "runs"
 FIXED_COLUMNS = ("epoch", "step", "train_loss", "val_loss", "lr", "seconds")
+STEPS_FILE = "steps.csv"
+STEP_COLUMNS = ("step", "epoch", "loss", "lr")
 _TIME_FORMAT = "%Y%m%d-%H%M%S"
 
 
@@ -58,13 +64,19 @@ def new_run_dir(base: str | os.PathLike[str], name: str | None = None, now: date
     raise FileExistsError(f"cannot create a run folder named {stem} in {base}")
 
 
+class RunError(ValueError):
+    """A run file that exists but cannot be read (damaged, unreadable); the message names the file."""
+
+
 class RunWriter:
-    """Writes one run's files; every write is atomic (metrics.csv is rewritten whole, it is small)."""
+    """Writes one run's files; every write is atomic (metrics.csv and steps.csv are rewritten whole: the
+    step rows are kept formatted, so a rewrite is one join and one write)."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
         self.columns: list[str] = list(FIXED_COLUMNS)
         self.rows: list[dict[str, Any]] = []
+        self._step_lines: list[str] = []
 
     @property
     def checkpoint_path(self) -> Path:
@@ -98,6 +110,24 @@ class RunWriter:
         writer.writerows(self.rows)
         atomic_write(self.path / "metrics.csv", out.getvalue())
 
+    def add_step(self, step: int, epoch: int, loss: float, lr: float) -> None:
+        """Record one optimizer step (written by the next write_steps)."""
+        self._step_lines.append(f"{int(step)},{int(epoch)},{float(loss)!r},{float(lr)!r}\n")
+
+    def keep_steps_until(self, step: int) -> None:
+        """A resumed run: keep the steps already on disk up to `step` (its checkpoint), drop later ones."""
+        try:
+            history = read_steps(self.path)
+        except RunError:
+            history = StepHistory.empty()
+        keep = history.step <= step
+        self._step_lines = [f"{s},{e},{loss!r},{lr!r}\n" for s, e, loss, lr in zip(
+            history.step[keep].tolist(), history.epoch[keep].tolist(), history.loss[keep].tolist(),
+            history.lr[keep].tolist())]
+
+    def write_steps(self) -> None:
+        atomic_write(self.path / STEPS_FILE, ",".join(STEP_COLUMNS) + "\n" + "".join(self._step_lines))
+
     def write_weights(self, state_dict: Mapping[str, Any]) -> Path:
         from safetensors.numpy import save
 
@@ -108,6 +138,7 @@ class RunWriter:
         return target
 
     def finish(self, result: RunResult) -> None:
+        self.write_steps()
         self.write_status({"status": result.status, "message": result.message, "finished": _now(),
                            "epochs_done": result.epochs_done, "steps_done": result.steps_done})
 
@@ -142,8 +173,10 @@ class RunInfo:
     name: str
     path: Path
     started: str
-    status: str  # "running" (or crashed without a word), "finished", "stopped", "diverged", "failed"
+    status: str  # "running" (or crashed without a word), "finished", "stopped", "diverged", "failed",
+    # or "broken" (a file of the run could not be read: see error)
     message: str = ""
+    error: str = ""  # what is wrong with the folder ("" when every file that is there reads)
     settings: dict[str, Any] = field(default_factory=dict)
     metrics: dict[str, float | None] = field(default_factory=dict)  # the last epoch's row
     history: list[dict[str, float | None]] = field(default_factory=list)  # every epoch's row
@@ -178,20 +211,84 @@ def _number(text: str | None) -> float | None:
     return int(value) if value.is_integer() and "." not in text and "e" not in text.lower() else value
 
 
+def _read_json_checked(path: Path) -> tuple[dict[str, Any], str]:
+    """The JSON object in `path` ({} when the file is missing) and what is wrong with it ("" when nothing)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}, ""
+    except (OSError, UnicodeDecodeError) as exc:
+        return {}, f"cannot read {path.name}: {getattr(exc, 'strerror', None) or exc}"
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        return {}, f"{path.name} is damaged: {exc}"
+    if not isinstance(data, dict):
+        return {}, f"{path.name} does not hold a JSON object"
+    return data, ""
+
+
 def load_run(path: str | os.PathLike[str]) -> RunInfo:
-    """What one run folder says; missing files give empty fields (a run that crashed early)."""
+    """What one run folder says; missing files give empty fields (a run that crashed early), damaged ones
+    status "broken" and the reason in `error`."""
     path = Path(path)
     if not path.is_dir():
         raise FileNotFoundError(f"no run folder at {path}")
-    status = read_json(path / "run.json")
+    status, status_error = _read_json_checked(path / "run.json")
+    settings, settings_error = _read_json_checked(path / "settings.json")
     history = read_metrics(path / "metrics.csv")
     started = status.get("started") or _started_from_name(path.name)
     epochs = status.get("epochs_done")
+    error = "; ".join(e for e in (status_error, settings_error) if e)
     return RunInfo(name=path.name, path=path, started=str(started),
-                   status=str(status.get("status", "running")), message=str(status.get("message", "")),
-                   settings=read_json(path / "settings.json"),
+                   status="broken" if error else str(status.get("status", "running")),
+                   message=str(status.get("message", "")), error=error, settings=settings,
                    metrics=dict(history[-1]) if history else {}, history=history,
                    epochs_done=int(epochs) if isinstance(epochs, int) else len(history))
+
+
+@dataclass(frozen=True)
+class StepHistory:
+    """Every optimizer step of a run (steps.csv), one array per column, in step order."""
+
+    step: np.ndarray  # int64
+    epoch: np.ndarray  # int64
+    loss: np.ndarray  # float64
+    lr: np.ndarray  # float64
+
+    @classmethod
+    def empty(cls) -> StepHistory:
+        ints, floats = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+        return cls(ints, ints.copy(), floats, floats.copy())
+
+    def __len__(self) -> int:
+        return len(self.step)
+
+
+def read_steps(run_path: str | os.PathLike[str]) -> StepHistory:
+    """The step rows of a run folder; none for a run without steps.csv (older runs). A damaged file raises
+    RunError naming it."""
+    path = Path(run_path) / STEPS_FILE
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return StepHistory.empty()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RunError(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
+    header, _, body = text.partition("\n")
+    names = header.strip().split(",")
+    missing = [c for c in STEP_COLUMNS if c not in names]
+    if missing:
+        raise RunError(f"{path} has no {', '.join(missing)} column (header: {header.strip()!r})")
+    if not body.strip():
+        return StepHistory.empty()
+    try:
+        table = np.loadtxt(io.StringIO(body), delimiter=",", dtype=np.float64, ndmin=2,
+                           usecols=[names.index(c) for c in STEP_COLUMNS])
+    except ValueError as exc:
+        raise RunError(f"{path} is damaged: {exc}") from None
+    return StepHistory(table[:, 0].astype(np.int64), table[:, 1].astype(np.int64), table[:, 2].copy(),
+                       table[:, 3].copy())
 
 
 def _started_from_name(name: str) -> str:
@@ -206,8 +303,16 @@ def list_runs(project_path: str | os.PathLike[str]) -> list[RunInfo]:
     folder = runs_dir(project_path)
     if not folder.is_dir():
         return []
-    runs = [load_run(p) for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")]
+    runs = [_load_or_report(p) for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")]
     return sorted(runs, key=lambda r: (r.started, r.name))
+
+
+def _load_or_report(path: Path) -> RunInfo:
+    try:
+        return load_run(path)
+    except OSError as exc:  # an unreadable folder is listed with its reason rather than hiding the others
+        return RunInfo(name=path.name, path=path, started=_started_from_name(path.name), status="broken",
+                       error=f"cannot read the run folder: {exc.strerror or exc}")
 
 
 @dataclass

@@ -5,7 +5,8 @@
 the current batch, saves a checkpoint and returns status "stopped". A non-finite loss ends the run as
 "diverged" with the last good weights restored; any exception ends it as "failed" with the message.
 `Trainer(project, resume_from=run_folder)` continues a stopped, crashed or finished run from its last
-checkpoint; with the same settings the result equals that of one uninterrupted run.
+checkpoint; with the same settings the result equals that of one uninterrupted run. The run folder gets
+every step's loss and learning rate in steps.csv (see runs.py), written at each epoch's end and the run's end.
 
 Determinism: the seed (settings["seed"], or a random one recorded in the run) seeds engine, numpy and
 Python before the model is built; epoch e shuffles with numpy's generator seeded by (seed, e), and the
@@ -94,6 +95,9 @@ class Trainer:
         self._go.set()
         self._stop = threading.Event()
         self._started = False
+        self.capture: Capture | None = None  # set when the run starts with capture on
+        self._capture_lock = threading.Lock()  # watch_nodes() may race the capture's creation
+        self._watched: list[str] | None = None
 
     # ------------------------------------------------------------------------------------ control ---
     def pause(self) -> None:
@@ -105,6 +109,14 @@ class Trainer:
     def stop(self) -> None:
         self._stop.set()
         self._go.set()  # a paused run wakes up to stop
+
+    def watch_nodes(self, node_ids: list[str]) -> None:
+        """Capture these nodes' feature maps from the next capture step on (any thread, any time); ids
+        the model does not know are ignored, never an error mid-run. Replaces settings["capture"]["nodes"]."""
+        with self._capture_lock:
+            self._watched = list(node_ids)
+            if self.capture is not None:
+                self.capture.watch(self._watched)
 
     @property
     def paused(self) -> bool:
@@ -191,6 +203,8 @@ class Trainer:
                                  len(y) / max(now - last, 1e-9), p.batch, steps_per_epoch,
                                  train_metrics.values())
                 call(self.callbacks, "on_batch", info)
+                if self._writer is not None:
+                    self._writer.add_step(p.step, epoch, self._last_loss, info.lr)
                 last = now
             if self._stop.is_set():
                 self._save_checkpoint(optimizer, schedule, train_metrics)
@@ -270,6 +284,7 @@ class Trainer:
         train_metrics.reset()
         if self._writer is not None:
             self._writer.append(info)
+            self._writer.write_steps()
         call(self.callbacks, "on_epoch", info)
         return info
 
@@ -358,8 +373,13 @@ class Trainer:
         source = data.val if len(data.val) else data.train
         x, y = source[0]
         probe = (x.unsqueeze(0).to(self.device), y.unsqueeze(0).to(self.device))
-        return Capture(self.model, every_n_steps=options["every_n_steps"], nodes=options["nodes"],
-                       probe=probe)
+        with self._capture_lock:
+            watched = self._watched
+            self.capture = Capture(self.model, every_n_steps=options["every_n_steps"],
+                                   nodes=options["nodes"] if watched is None else (), probe=probe)
+            if watched is not None:
+                self.capture.watch(watched)
+        return self.capture
 
     def _open_writer(self, p: _Progress) -> RunWriter | None:
         folder = self.run_dir
@@ -371,6 +391,7 @@ class Trainer:
         writer = RunWriter(folder)
         now = datetime.now().replace(microsecond=0).isoformat()
         if self.resume_from is not None:
+            writer.keep_steps_until(p.step)
             writer.write_status({"status": "running", "resumed": now, "device": self.device})
         else:
             writer.start(self.project.to_json(), {**self.settings, "seed_used": p.seed},

@@ -50,8 +50,8 @@ def test_a_saved_project_trains_into_a_run_folder_with_every_file(saved, tmp_pat
     assert folder.parent == tmp_path / "runs" and folder.name.endswith("-first-try")
     datetime.strptime(folder.name[:15], "%Y%m%d-%H%M%S")
     names = {p.name for p in folder.iterdir()}
-    assert names == {"graph.msproj", "settings.json", "run.json", "metrics.csv", "weights.safetensors",
-                     "checkpoint.safetensors"}
+    assert names == {"graph.msproj", "settings.json", "run.json", "metrics.csv", "steps.csv",
+                     "weights.safetensors", "checkpoint.safetensors"}
     snapshot = Project.load(folder / "graph.msproj")
     assert set(snapshot.graph.nodes) == set(saved.graph.nodes)
     assert json.loads((folder / "settings.json").read_text())["seed_used"] == 0
