@@ -5,7 +5,10 @@ Measures, on a chain Input -> (Linear -> ReLU)* of N nodes (N-1 links):
             undo step with live inference, like a user building it),
   load    - Document.replace_project with a ready graph: the scene rebuilds every item,
   repaint - view.viewport().grab() zoomed to fit (level of detail: boxes only), with every text forced
-            on at that zoom, and at 100 % zoom.
+            on at that zoom, and at 100 % zoom,
+  health  - GraphScene.set_health plus the repaint it causes, zoomed to fit, for training captures of
+            every node whose gradient norms jitter by ~20 % (lognormal) from one capture to the next
+            (median over 30 captures; target well under 50 ms: captures arrive up to 10 times a second).
 
     QT_QPA_PLATFORM=offscreen python bench/canvas_bench.py [--nodes 500]
 """
@@ -13,7 +16,10 @@ Measures, on a chain Input -> (Linear -> ReLU)* of N nodes (N-1 links):
 from __future__ import annotations
 
 import argparse
+import math
 import os
+import random
+import statistics
 import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -25,6 +31,8 @@ from studio.graph.model import Graph  # noqa: E402
 from studio.graph.project import Project  # noqa: E402
 from studio.qt.canvas import GraphScene, GraphView, link_item, node_item  # noqa: E402
 from studio.qt.document import Document  # noqa: E402
+from studio.training.callbacks import CaptureInfo  # noqa: E402
+from studio.training.health import node_health  # noqa: E402
 
 WIDTH = 64
 
@@ -43,6 +51,18 @@ def timed(fn) -> float:
     start = time.perf_counter()
     fn()
     return (time.perf_counter() - start) * 1000
+
+
+def health_captures(n: int, count: int) -> list:
+    """node_health of `count` captures of the chain: every node's output, every Linear's gradients."""
+    rng = random.Random(0)
+    stats = {"mean": 0.2, "std": 0.5, "min": 0.0, "max": 2.0, "zeros": 0.5}
+    captures = []
+    for step in range(1, count + 1):
+        grads = {f"n{i}.{p}": 0.02 * math.exp(rng.gauss(0.0, 0.2)) for i in range(1, n, 2)
+                 for p in ("weight", "bias")}
+        captures.append(node_health(CaptureInfo(step * 20, {f"n{i}": stats for i in range(1, n)}, grads, {})))
+    return captures
 
 
 def main() -> None:
@@ -88,6 +108,14 @@ def main() -> None:
     node_item.DETAIL_LOD = link_item.DETAIL_LOD = 0.0
     t_detail = timed(lambda: view.viewport().grab())
     node_item.DETAIL_LOD, link_item.DETAIL_LOD = node_lod, link_lod
+    captures = health_captures(n, 31)
+    scene.set_health(captures[0])
+    app.processEvents()
+
+    def show_capture(health) -> float:
+        return timed(lambda: (scene.set_health(health), app.processEvents()))
+
+    t_health = statistics.median(show_capture(health) for health in captures[1:])
     view.resetTransform()
     view.centerOn(scene.node_item("n0"))
     app.processEvents()
@@ -99,6 +127,7 @@ def main() -> None:
     print(f"repaint fit-to-view, level of detail:             {t_fit:8.1f} ms")
     print(f"repaint fit-to-view, all texts forced:            {t_detail:8.1f} ms")
     print(f"repaint 100 % zoom:                                {t_full:8.1f} ms")
+    print(f"set_health + repaint per capture (fit-to-view):   {t_health:8.1f} ms  (median)")
     print(f"load + full repaint (all texts):                  {t_load + t_detail:8.1f} ms  (target < 1000)")
     print(f"edit + full repaint (all texts):                  {t_edit + t_detail:8.1f} ms  (target < 1000)")
 

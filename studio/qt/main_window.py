@@ -26,6 +26,8 @@ from PySide6.QtWidgets import (
 
 from studio import __version__
 from studio.graph.project import Project
+from studio.training.callbacks import CaptureInfo, RunResult
+from studio.training.health import node_health
 
 from .actions import create_actions
 from .autosave import Autosave
@@ -35,6 +37,8 @@ from .docks.curves import CurvesDock
 from .docks.devices import DevicesDock
 from .docks.feature_maps import FeatureMapsDock
 from .docks.inspector import InspectorDock
+from .docks.runs import RunsDock
+from .docks.training import TrainingDock
 from .document import Document
 from .files import Dialogs, ProjectFiles
 from .status import StatusWidgets
@@ -70,6 +74,10 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.properties_dock)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.code_dock)
         self.splitDockWidget(self.properties_dock, self.code_dock, Qt.Orientation.Vertical)
+        self.training_dock = TrainingDock(self.document, self, runner=self.runner)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.training_dock)
+        self.tabifyDockWidget(self.properties_dock, self.training_dock)
+        self.properties_dock.raise_()  # the node editor's form stays in front; the Training tab beside it
         self.feature_maps_dock = FeatureMapsDock(self.document, self, runner=self.runner)
         self.inspector_dock = InspectorDock(self.document, self, runner=self.runner)
         self.devices_dock = DevicesDock(self.document, self)
@@ -78,6 +86,10 @@ class MainWindow(QMainWindow):
         for dock in (self.feature_maps_dock, self.inspector_dock, self.devices_dock, self.curves_dock):
             self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
             dock.hide()  # opened from the View menu
+        self.runs_dock = RunsDock(self.document, self, runner=self.runner, files=self.files)
+        self.runs_dock.overlays_changed.connect(self._show_overlays)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.runs_dock)
+        self.runs_dock.hide()  # opened from the View menu
 
         self.named_actions = create_actions(self, self.document.undo_stack)
         self._build_menus()
@@ -126,11 +138,16 @@ class MainWindow(QMainWindow):
             toggle.setShortcut(QKeySequence(DOCK_SHORTCUTS.get(name, "")))
             self.named_actions[toggle.objectName()] = toggle
             view.addAction(toggle)
-        for dock in (self.feature_maps_dock, self.inspector_dock, self.devices_dock, self.curves_dock):
+        for dock in (self.feature_maps_dock, self.inspector_dock, self.devices_dock, self.curves_dock,
+                     self.training_dock):
             toggle = dock.toggleViewAction()
             toggle.setObjectName(f"actionShow{dock.objectName()[0].upper()}{dock.objectName()[1:]}")
             self.named_actions[toggle.objectName()] = toggle
             view.addAction(toggle)
+        runs_toggle = self.runs_dock.toggleViewAction()
+        runs_toggle.setObjectName("actionShowRunsDock")
+        self.named_actions["actionShowRunsDock"] = runs_toggle
+        view.addAction(runs_toggle)
         view.addSeparator()
         view.addActions([a[n] for n in ("actionZoomIn", "actionZoomOut", "actionFit", "actionAutoLayout")])
         view.addSeparator()
@@ -206,6 +223,9 @@ class MainWindow(QMainWindow):
         self.palette_dock.add_requested.connect(self._add_from_palette)
         self.runner.message.connect(self.show_message)
         self.runner.state_changed.connect(self._runner_state)
+        self.runner.finished.connect(self._run_finished)
+        self.runner.run_started.connect(self._health_for_new_run)
+        self.runner.capture.connect(self._show_health)
 
     # ----------------------------------------------------------------------------------- updates ---
     def _refresh(self) -> None:
@@ -296,6 +316,16 @@ class MainWindow(QMainWindow):
         else:
             self.runner.start(self.document.project)  # resumes the paused run
 
+    def _health_for_new_run(self) -> None:
+        self._health_project = self.document.project  # captures of this run describe this project
+        self.scene.clear_health()
+
+    def _show_health(self, info: CaptureInfo) -> None:
+        """Badges on the canvas from a capture, unless another project was opened since the run began
+        (the scene clears its badges itself then); after the run the last ones stay."""
+        if self.document.project is getattr(self, "_health_project", None):
+            self.scene.set_health(node_health(info))
+
     def _runner_state(self, state: str) -> None:
         a = self.named_actions
         a["actionTrain"].setEnabled(state in (IDLE, PAUSED))
@@ -303,6 +333,24 @@ class MainWindow(QMainWindow):
         a["actionPause"].setEnabled(state in (RUNNING, PAUSED))
         a["actionPause"].setChecked(state == PAUSED)
         a["actionStop"].setEnabled(state in (RUNNING, PAUSED))
+
+    def _run_finished(self, result: RunResult) -> None:
+        """A failed or diverged run is reported in a dialog too: the status bar message fades in seconds."""
+        if result.status not in ("failed", "diverged"):
+            return
+        title = "Training failed" if result.status == "failed" else "Training diverged"
+        text = result.message[:1].upper() + result.message[1:].rstrip(".") + "."
+        if result.run_dir is not None:
+            text += f"\n\nThe run was saved in {result.run_dir}."
+        # after the other slots of `finished` have run: a modal dialog would hold them back until closed
+        QTimer.singleShot(0, self, lambda: self.dialogs.error(self, title, text))
+
+    def _show_overlays(self, overlays: list[Any]) -> None:
+        """Runs picked in the Runs dock join the live curves (the curves dock opens to show them)."""
+        self.curves_dock.set_overlays(overlays)
+        if overlays:
+            self.curves_dock.show()
+            self.curves_dock.raise_()
 
     # -------------------------------------------------------------------------------------- help ---
     def show_shortcuts(self) -> QDialog:

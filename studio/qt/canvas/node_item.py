@@ -1,11 +1,21 @@
 """A node on the canvas: title, key parameters, output shape and parameter count, ports with names.
 
 Painted with QPainter from cached QStaticTexts (rebuilt only when what they show changes); zoomed out,
-only the box is drawn. Errors turn the node red and put the message in its tooltip.
+only the box is drawn. Errors turn the node red and put the message in its tooltip. During and after a
+training run a round badge in the header's right corner shows the node's gradient/activation health
+(studio/training/health.py): its colour the gradient norm on a log scale (cold = vanishing, green =
+healthy, hot = exploding; grey for nodes without parameters), a ring and "!" for warnings and problems,
+and the numbers and reasons in the tooltip. Its colours are picked when the health arrives, not in paint.
+
+A capture arrives every few steps for every node, so `set_health` only stores the health: the item
+repaints only when what the badge shows (level, colour step: see BADGE_STEPS) changes, and the tooltip
+text is built when it is asked for (`toolTip()`, or `sync_tooltip()`, which the scene calls on a hover's
+help event).
 """
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from PySide6.QtCore import QPointF, QRectF, Qt
@@ -21,6 +31,7 @@ from studio.graph.blocks import BLOCK_TYPE
 from studio.graph.inference import ERROR, NodeInfo
 from studio.graph.model import Node
 from studio.graph.shapes import format_shape
+from studio.training.health import OK, PROBLEM, NodeHealth
 
 from .port_item import PortItem
 
@@ -49,12 +60,78 @@ SELECTED_PEN = QPen(QColor("#ffcc33"), 2.0)
 TEXT = QColor("#e8eaed")
 DIM_TEXT = QColor("#a9b0bb")
 
+BADGE_RADIUS = 6.0
+BADGE_RECT = QRectF(WIDTH - 8 - 2 * BADGE_RADIUS, HEADER / 2 - BADGE_RADIUS,
+                    2 * BADGE_RADIUS, 2 * BADGE_RADIUS)
+BADGE_RECT_FAR = QRectF(WIDTH - 36, 4, 32, 32)  # zoomed out (< DETAIL_LOD): still a few pixels wide
+BADGE_SPACE = 2 * BADGE_RADIUS + 4  # the header's right text moves left by this when a badge is shown
+# grad-norm colour scale, position 0 (VANISHING_GRAD) .. 1 (EXPLODING_GRAD) on a log scale
+BADGE_STOPS = ((0.0, QColor("#7b61ff")), (0.3, QColor("#3fa7d6")), (0.55, QColor("#43b05c")),
+               (0.8, QColor("#e0c341")), (1.0, QColor("#e5483b")))
+# The colour moves in BADGE_STEPS steps over the scale's 9 decades (0.375 decades, x2.4, each) and a
+# shown step changes only when the norm leaves it by more than BADGE_HYSTERESIS steps: the batch-to-batch
+# noise of a gradient norm (often +-20 %) then repaints almost no node; the tooltip has the exact norm.
+BADGE_STEPS = 24
+BADGE_HYSTERESIS = 1.0
+NO_GRAD_BADGE = QColor("#8a929e")  # a node without parameters: only its outputs are judged
+BADGE_PENS = {OK: QPen(QColor("#15181c"), 1.0), "warning": QPen(QColor("#ffb300"), 2.0),
+              PROBLEM: QPen(QColor("#ff3b30"), 2.5)}
+GLYPH_COLOR = QColor("#15181c")
+_GLYPH: tuple[QStaticText, QPointF] | None = None
+
 
 def _metrics() -> QFontMetricsF:
     global _BODY_METRICS
     if _BODY_METRICS is None:
         _BODY_METRICS = QFontMetricsF(BODY_FONT)
     return _BODY_METRICS
+
+
+def _glyph() -> tuple[QStaticText, QPointF]:
+    """The badge's "!" and where it goes (centred on the badge); built once."""
+    global _GLYPH
+    if _GLYPH is None:
+        text = _static("!", TITLE_FONT)
+        size, centre = text.size(), BADGE_RECT.center()
+        _GLYPH = text, QPointF(centre.x() - size.width() / 2, centre.y() - size.height() / 2)
+    return _GLYPH
+
+
+def badge_step(value: float, shown: int | None = None) -> int:
+    """The colour step (0 .. BADGE_STEPS) for `value` (0..1). A node already showing step `shown` keeps
+    it until the value is BADGE_HYSTERESIS steps away: a gradient norm that jitters around a step's edge
+    from one capture to the next does not make its badge flicker (nor repaint it)."""
+    exact = min(1.0, max(0.0, value)) * BADGE_STEPS
+    if shown is not None and abs(exact - shown) <= BADGE_HYSTERESIS:
+        return shown
+    return round(exact)
+
+
+def step_color(step: int) -> QColor:
+    """The colour of a badge step: the scale at step / BADGE_STEPS."""
+    return QColor(_step_colors()[step])
+
+
+def badge_color(value: float | None) -> QColor:
+    """The badge colour for `value` (0..1): its nearest step on BADGE_STOPS; grey for None."""
+    return QColor(NO_GRAD_BADGE) if value is None else step_color(badge_step(value))
+
+
+@functools.cache
+def _step_colors() -> tuple[QColor, ...]:
+    return tuple(_scale_color(step / BADGE_STEPS) for step in range(BADGE_STEPS + 1))
+
+
+def _scale_color(value: float) -> QColor:
+    """The colour at `value` (0..1) on BADGE_STOPS, interpolated."""
+    for (a, low), (b, high) in zip(BADGE_STOPS, BADGE_STOPS[1:]):
+        if value <= b:
+            t = (value - a) / (b - a) if b > a else 0.0
+            t = min(1.0, max(0.0, t))
+            return QColor.fromRgbF(low.redF() + (high.redF() - low.redF()) * t,
+                                   low.greenF() + (high.greenF() - low.greenF()) * t,
+                                   low.blueF() + (high.blueF() - low.blueF()) * t)
+    return QColor(BADGE_STOPS[-1][1])
 
 
 def _static(text: str, font: QFont) -> QStaticText:
@@ -116,6 +193,13 @@ class NodeItem(QGraphicsItem):
         self.shape_text = ""
         self._key: tuple | None = None
         self._texts: dict[str, QStaticText] = {}
+        self.health: NodeHealth | None = None
+        self._badge_fill: QBrush | None = None
+        self._badge_far: QBrush | None = None  # zoomed out a ring is too thin: warnings fill in their colour
+        self._badge_pen = BADGE_PENS[OK]
+        self._badge_key: tuple[str, int | None] | None = None  # what the badge shows: level, colour step
+        self._base_tip = ""
+        self._tip_stale = False  # the health changed since the tooltip text was last set
         self._height = HEADER
         self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsMovable
                       | QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
@@ -186,8 +270,46 @@ class NodeItem(QGraphicsItem):
         line = "   ".join(t for t in (self.shape_text, count) if t)
         self._texts["shape"] = _static(elide(line, right, width), BODY_FONT)
         tip = f"{node.type}: {message}" if message else f"{node.type} — {node.spec.doc}"
-        self.setToolTip(f"⚠ {self.error_message}" if self.has_error else tip)
+        self._base_tip = f"⚠ {self.error_message}" if self.has_error else tip
+        self._tip_stale = True
+        if self.health is None:
+            self.sync_tooltip()
         self.update()
+
+    def set_health(self, health: NodeHealth | None) -> None:
+        """Show (None: remove) the badge for the node's health from the last training capture. Cheap when
+        the badge looks the same as before (a new step with similar numbers): no repaint, no text built."""
+        if health == self.health:
+            return
+        self.health = health
+        self._tip_stale = True
+        key = None
+        if health is not None:
+            shown = self._badge_key[1] if self._badge_key is not None else None
+            key = (health.level, None if health.colour is None else badge_step(health.colour, shown))
+        else:
+            self.sync_tooltip()  # back to the plain description: no health text to build
+        if key == self._badge_key:
+            return
+        self._badge_key = key
+        fill = None if key is None else NO_GRAD_BADGE if key[1] is None else _step_colors()[key[1]]
+        self._badge_fill = QBrush(fill) if fill is not None else None
+        self._badge_pen = BADGE_PENS[health.level] if health is not None else BADGE_PENS[OK]
+        warns = health is not None and health.level != OK
+        self._badge_far = QBrush(self._badge_pen.color()) if warns else self._badge_fill
+        self.update()
+
+    def sync_tooltip(self) -> None:
+        """Set the tooltip text for the current health, when it changed since the last time."""
+        if not self._tip_stale:
+            return
+        self._tip_stale = False
+        health = self.health
+        self.setToolTip(self._base_tip if health is None else f"{self._base_tip}\n\n{health.tooltip()}")
+
+    def toolTip(self) -> str:  # noqa: N802 - Qt's name
+        self.sync_tooltip()
+        return super().toolTip()
 
     # ---------------------------------------------------------------------------------- painting ---
     def boundingRect(self) -> QRectF:  # noqa: N802 - Qt's name
@@ -204,10 +326,15 @@ class NodeItem(QGraphicsItem):
         rect = QRectF(0, 0, WIDTH, self._height)
         pen = SELECTED_PEN if self.isSelected() else ERROR_PEN if self.has_error else NORMAL_PEN
         header = HEADER_COLOR.get(self.node.spec.role, DEFAULT_HEADER)
+        badge = self._badge_fill
         if lod < DETAIL_LOD:
             painter.setPen(pen)
             painter.setBrush(ERROR_BODY if self.has_error else header)
             painter.drawRect(rect)
+            if self._badge_far is not None:  # one ellipse: problems stay visible over a zoomed-out graph
+                painter.setPen(NORMAL_PEN)
+                painter.setBrush(self._badge_far)
+                painter.drawEllipse(BADGE_RECT_FAR)
             return
         painter.setPen(pen)
         painter.setBrush(QBrush(ERROR_BODY if self.has_error else BODY))
@@ -224,7 +351,8 @@ class NodeItem(QGraphicsItem):
         painter.setFont(BODY_FONT)
         painter.setPen(DIM_TEXT)
         sub = texts["sub"]
-        painter.drawStaticText(QPointF(WIDTH - 8 - sub.size().width(), 5), sub)
+        right = WIDTH - 8 - (BADGE_SPACE if badge is not None else 0.0)
+        painter.drawStaticText(QPointF(right - sub.size().width(), 5), sub)
         painter.drawStaticText(QPointF(8, HEADER + 3), texts["params"])
         painter.setPen(TEXT)
         painter.drawStaticText(QPointF(8, HEADER + 3 + LINE), texts["shape"])
@@ -234,6 +362,18 @@ class NodeItem(QGraphicsItem):
         for name, port in self.outputs.items():
             text = texts["port:" + name]
             painter.drawStaticText(QPointF(WIDTH - 10 - text.size().width(), port.y() - 8), text)
+        if badge is not None:
+            self._paint_badge(painter, badge)
+
+    def _paint_badge(self, painter: QPainter, fill: QBrush) -> None:
+        painter.setPen(self._badge_pen)
+        painter.setBrush(fill)
+        painter.drawEllipse(BADGE_RECT)
+        if self.health is not None and self.health.level != OK:
+            glyph, at = _glyph()
+            painter.setFont(TITLE_FONT)
+            painter.setPen(GLYPH_COLOR)
+            painter.drawStaticText(at, glyph)
 
     # ------------------------------------------------------------------------------------ events ---
     def itemChange(self, change: QGraphicsItem.GraphicsItemChange, value: Any) -> Any:  # noqa: N802

@@ -3,13 +3,18 @@
 The scene never changes the model directly: gestures become commands run through Document.execute,
 and the items follow the model's signals (node_added -> add an item, ...). Shapes and errors come from
 the document's Inference (inside a block: from the expanded graph, first copy of the block).
+Training health (set_health) is kept for the whole model, keyed by compiled node ids, and shown for the
+graph on screen: a Block node shows the worst inside it, inside a block each node its own. Items build
+their health tooltip only when it is shown (helpEvent), not on every capture.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QGraphicsScene, QGraphicsSceneMouseEvent
+from PySide6.QtWidgets import QGraphicsScene, QGraphicsSceneHelpEvent, QGraphicsSceneMouseEvent
 
 from studio.graph.blocks import BLOCK_TYPE
 from studio.graph.commands import Command, Connect, Disconnect, MacroCommand, MoveNodes
@@ -18,6 +23,7 @@ from studio.graph.inference import ERROR, Inference, NodeInfo
 from studio.graph.model import Graph, Link, Node
 from studio.graph.shapes import format_shape
 from studio.qt.document import Document
+from studio.training.health import NodeHealth, view_health
 
 from .inside import InBlock, resolve
 from .link_item import WIRE, WIRE_ERROR, WIRE_OK, LinkItem, WireItem
@@ -52,6 +58,8 @@ class GraphScene(QGraphicsScene):
         self._detached: Link | None = None
         self._target: PortItem | None = None
         self.wire_reason = ""  # why the port under a dragged wire refuses it ("" when it accepts)
+        self._health: dict[str, NodeHealth] = {}  # compiled node id -> health, from the last capture
+        self._shown_health: dict[str, NodeHealth] = {}  # shown node id -> what its badge shows
         document.project_replaced.connect(self._on_project_replaced)
         document.changed.connect(self._on_document_changed)
         document.selection_changed.connect(self._select_from_document)
@@ -133,6 +141,32 @@ class GraphScene(QGraphicsScene):
         self.block_path_changed.emit(self.breadcrumb())
         return True
 
+    @property
+    def health(self) -> dict[str, NodeHealth]:
+        return dict(self._health)
+
+    def set_health(self, health: Mapping[str, NodeHealth]) -> None:
+        """Badges from a training capture (studio.training.health.node_health), kept until cleared."""
+        self._health = dict(health)
+        self._show_health()
+
+    def clear_health(self) -> None:
+        if self._health or self._shown_health:
+            self._health = {}
+            self._show_health()
+
+    def _show_health(self) -> None:
+        shown = view_health(self._health, self._path, self.nodes) if self._health else {}
+        self._shown_health = shown
+        for node_id, item in self.nodes.items():
+            item.set_health(shown.get(node_id))
+
+    def helpEvent(self, event: QGraphicsSceneHelpEvent) -> None:  # noqa: N802 - Qt's name
+        for item in self.items(event.scenePos()):
+            if isinstance(item, NodeItem):
+                item.sync_tooltip()  # the health text is built now, for the node under the pointer
+        super().helpEvent(event)
+
     # -------------------------------------------------------------------------- model -> scene ---
     def rebuild(self) -> None:
         self._detach()
@@ -143,6 +177,7 @@ class GraphScene(QGraphicsScene):
         finally:
             self._syncing = False
         self.nodes.clear()
+        self._shown_health = {}
         self.links.clear()
         self._pending.clear()
         self._node_links.clear()
@@ -162,6 +197,8 @@ class GraphScene(QGraphicsScene):
             self._add_link(link)
         pending, self._pending = self._pending, set()
         self._refresh(pending)
+        if self._health:
+            self._show_health()
         self._select_from_document(self.document.selection())
 
     def _attach(self) -> None:
@@ -197,6 +234,7 @@ class GraphScene(QGraphicsScene):
         item = NodeItem(node, *self._ports(node))
         self.nodes[node.id] = item
         self.addItem(item)
+        item.set_health(self._shown_health.get(node.id))  # a node back by undo keeps its last badge
         info = self.info(node.id)
         if info is None and not self._path:
             self._pending.add(node.id)  # inference reports it right after the edit: texts are built once
@@ -295,6 +333,7 @@ class GraphScene(QGraphicsScene):
             else {}
 
     def _on_project_replaced(self) -> None:
+        self._health = {}  # another model: the last run's health says nothing about it
         self._path.clear()
         self.rebuild()
         self.block_path_changed.emit(self.breadcrumb())

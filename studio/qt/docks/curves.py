@@ -6,12 +6,20 @@ A "smoothing" slider sets the EMA factor (0 .. 0.99) of the smoothed loss line; 
 loss plots on a logarithmic y axis. Every plot downsamples (peak mode) and clips to the visible range, so
 long runs stay cheap to redraw. The curves clear when a new run starts; "Export CSV" writes the step
 losses and the epoch rows, "Export PNG" an image of the plots.
+
+Overlays (`set_overlays`, fed by the Runs dock) draw finished runs from their run folders beside the live
+run: each run gets one colour and dashed lines (smoothed step loss, learning rate, per-epoch train/val loss
+and metrics) with legend entries that start with the run's name; they sit below the live curves, keep the
+same smoothing, downsampling and clip-to-view, survive the live run's clearing, and go with
+`set_overlays([])`. "Export CSV" appends one section per overlaid run after the live run's rows.
 """
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,11 +41,40 @@ from PySide6.QtWidgets import (
 
 from studio.qt.document import Document
 from studio.training.callbacks import BatchInfo, EpochInfo
+from studio.training.runs import FIXED_COLUMNS, RunInfo, StepHistory, read_steps
 
 SavePath = Callable[[QWidget, str, str, str], str]  # (parent, caption, suggested path, filter) -> path or ""
 DEFAULT_SMOOTHING = 60  # slider units: hundredths of the EMA factor
 EPOCH_COLUMNS = ("train_loss", "val_loss", "lr")
 COLORS = [(70, 130, 220), (230, 120, 40), (60, 170, 90), (200, 60, 60), (150, 90, 200), (120, 120, 120)]
+OVERLAY_COLORS = [(170, 70, 190), (20, 160, 160), (190, 140, 20), (220, 80, 150), (120, 90, 50),
+                  (100, 150, 30)]
+OVERLAY_Z = -10  # below the live curves (which stay solid and on top)
+METRIC_SYMBOLS = ["o", "t", "s", "d", "+", "x"]
+
+
+@dataclass
+class Overlay:
+    """A recorded run drawn beside the live one: its steps (steps.csv) and epoch rows (metrics.csv)."""
+
+    label: str
+    steps: StepHistory
+    epochs: list[dict[str, float | None]] = field(default_factory=list)
+
+    @classmethod
+    def from_run(cls, run: RunInfo) -> Overlay:
+        """Read a run folder's curves (file work: call it off the event loop); RunError when damaged."""
+        return cls(run.name, read_steps(run.path), list(run.history))
+
+    def epoch_metric_names(self) -> list[str]:
+        names: list[str] = []
+        for row in self.epochs:
+            names += [k for k in row if k not in FIXED_COLUMNS and k not in names]
+        return sorted(names)
+
+    def epoch_column(self, name: str) -> np.ndarray:
+        return np.asarray([np.nan if row.get(name) is None else row[name] for row in self.epochs],
+                          dtype=np.float64)
 
 
 def _ask_save_path(parent: QWidget, caption: str, suggested: str, filters: str) -> str:
@@ -45,15 +82,29 @@ def _ask_save_path(parent: QWidget, caption: str, suggested: str, filters: str) 
     return path
 
 
-def ema(values: list[float], factor: float) -> np.ndarray:
-    """Exponential moving average with bias correction (the first values are not pulled towards 0)."""
-    out = np.empty(len(values), dtype=np.float64)
-    state, weight = 0.0, 0.0
-    for i, value in enumerate(values):
-        state = factor * state + (1.0 - factor) * value
-        weight = factor * weight + (1.0 - factor)
-        out[i] = state / weight
-    return out
+def ema(values: Sequence[float] | np.ndarray, factor: float) -> np.ndarray:
+    """Exponential moving average with bias correction (the first values are not pulled towards 0).
+
+    Vectorised by blocks: inside a block s_i = f^(i+1) s_start + (1-f) f^i cumsum(x_j f^-j), with blocks
+    short enough that f^-j stays far from overflowing (100k points: ~2 ms instead of ~30 ms in a loop)."""
+    x = np.asarray(values, dtype=np.float64)
+    n = len(x)
+    if n == 0 or factor <= 0.0:
+        return x.copy()
+    log_f = math.log(factor)
+    block = int(min(4096, max(1, 300.0 / -log_f)))  # f^-block <= e^300 ~ 1e130
+    powers = np.exp(-log_f * np.arange(block))  # f^-j
+    inverse = 1.0 / powers  # f^j
+    smoothed = np.empty(n, dtype=np.float64)
+    state = 0.0  # the un-normalised EMA before the block
+    for start in range(0, n, block):
+        chunk = x[start:start + block]
+        m = len(chunk)
+        s = inverse[:m] * (factor * state + (1.0 - factor) * np.cumsum(chunk * powers[:m]))
+        smoothed[start:start + m] = s
+        state = s[-1]
+    weight = -np.expm1(log_f * np.arange(1, n + 1))  # 1 - f^(i+1)
+    return smoothed / weight
 
 
 def _plot(title: str, x_label: str) -> pg.PlotWidget:
@@ -83,6 +134,10 @@ class CurvesDock(QDockWidget):
         self._epoch_values: dict[str, list[float]] = {}  # column -> one value per epoch (NaN when absent)
         self._metric_items: dict[str, pg.PlotDataItem] = {}
         self._runner_state = "idle"
+        self.overlays: list[Overlay] = []
+        self.overlay_items: dict[str, list[pg.PlotDataItem]] = {}  # run label -> its items in every plot
+        self._overlay_smoothed: list[tuple[pg.PlotDataItem, Overlay]] = []
+        self._overlay_plotted: list[tuple[pg.PlotWidget, pg.PlotDataItem]] = []
 
         body = QWidget()
         self.smoothing_slider = QSlider(Qt.Orientation.Horizontal)
@@ -190,9 +245,51 @@ class CurvesDock(QDockWidget):
         self._redraw_steps()
         self._redraw_epochs()
 
+    # overlays
+    def set_overlays(self, overlays: Sequence[Overlay]) -> None:
+        """Draw these recorded runs beside the live one (replacing the previous overlays; [] removes them)."""
+        for plot, item in self._overlay_plotted:
+            plot.removeItem(item)  # and its legend entry
+        self._overlay_plotted.clear()
+        self.overlay_items.clear()
+        self._overlay_smoothed.clear()
+        self.overlays = list(overlays)
+        for i, overlay in enumerate(self.overlays):
+            color = OVERLAY_COLORS[i % len(OVERLAY_COLORS)]
+            self.overlay_items[overlay.label] = self._draw_overlay(overlay, color)
+
+    def _draw_overlay(self, overlay: Overlay, color: tuple[int, int, int]) -> list[pg.PlotDataItem]:
+        dash, dash_dot, dot = Qt.PenStyle.DashLine, Qt.PenStyle.DashDotLine, Qt.PenStyle.DotLine
+        items: list[pg.PlotDataItem] = []
+
+        def add(plot: pg.PlotWidget, x: np.ndarray, y: np.ndarray, name: str, style: Qt.PenStyle,
+                symbol: str | None = None) -> pg.PlotDataItem:
+            item = plot.plot(x, y, pen=pg.mkPen(color, width=2, style=style), name=name, connect="finite",
+                             symbol=symbol, symbolSize=5, symbolPen=color, symbolBrush=color)
+            item.setZValue(OVERLAY_Z)
+            items.append(item)
+            self._overlay_plotted.append((plot, item))
+            return item
+
+        label, steps = overlay.label, overlay.steps
+        x = steps.step.astype(np.float64)
+        smoothed = add(self.loss_plot, x, ema(steps.loss, self.smoothing), label, dash)
+        self._overlay_smoothed.append((smoothed, overlay))
+        add(self.lr_plot, x, steps.lr, label, dash)
+        epochs = overlay.epoch_column("epoch")
+        add(self.epoch_loss_plot, epochs, overlay.epoch_column("train_loss"), f"{label} train", dash, "o")
+        add(self.epoch_loss_plot, epochs, overlay.epoch_column("val_loss"), f"{label} validation", dash_dot,
+            "o")
+        for j, name in enumerate(overlay.epoch_metric_names()):
+            style = dot if name.startswith("train_") else dash
+            add(self.metrics_plot, epochs, overlay.epoch_column(name), f"{label} {name}", style,
+                METRIC_SYMBOLS[j % len(METRIC_SYMBOLS)])
+        return items
+
     # export
     def export_csv(self) -> str:
-        """Write the step losses and the epoch rows to a chosen .csv; the path, or "" when cancelled."""
+        """Write the step losses and the epoch rows to a chosen .csv, then a section per overlaid run (a
+        ["run", name] row, its steps, its epochs); the path, or "" when cancelled."""
         path = self.save_path(self, "Export training curves", "curves.csv", "CSV files (*.csv)")
         if not path:
             return ""
@@ -207,6 +304,8 @@ class CurvesDock(QDockWidget):
             for i, epoch in enumerate(self._epochs):
                 values = [self._epoch_values.get(name, [])[i] for name in columns]
                 writer.writerow([epoch, *("" if np.isnan(v) else v for v in values)])
+            for overlay in self.overlays:
+                _write_overlay(writer, overlay)
         self.document.message.emit(f"Training curves exported to {path}")
         return path
 
@@ -232,6 +331,9 @@ class CurvesDock(QDockWidget):
         self._ema_weight = weight
         self._ema_state = self._smoothed[-1] * weight if self._smoothed else 0.0
         self._redraw_steps()
+        for item, overlay in self._overlay_smoothed:
+            item.setData(overlay.steps.step.astype(np.float64), ema(overlay.steps.loss, factor),
+                         connect="finite")
 
     def _log_scale_toggled(self, on: bool) -> None:
         for plot in (self.loss_plot, self.epoch_loss_plot):
@@ -261,3 +363,15 @@ class CurvesDock(QDockWidget):
                                               symbolSize=5, name=name)
                 self._metric_items[name] = item
             item.setData(epochs, values(name), connect="finite")
+
+
+def _write_overlay(writer: Any, overlay: Overlay) -> None:
+    writer.writerow([])
+    writer.writerow(["run", overlay.label])
+    writer.writerow(["step", "loss"])
+    writer.writerows(zip(overlay.steps.step.tolist(), overlay.steps.loss.tolist(), strict=True))
+    writer.writerow([])
+    columns = ["train_loss", "val_loss", "lr", *overlay.epoch_metric_names()]
+    writer.writerow(["epoch", *columns])
+    for row in overlay.epochs:
+        writer.writerow([row.get("epoch"), *("" if row.get(name) is None else row[name] for name in columns)])

@@ -1,10 +1,12 @@
 """The tensor inspector: shape, dtype, device, statistics, histogram, a heatmap of a 2-D slice, a table
 of values for small tensors and "Save .npy" for any numpy array; the dock adds a chooser of the selected
-node's parameters (and of the node output the feature-map dock computed).
+node's parameters, their gradients (and the node output the feature-map dock computed).
 
 Parameters come from the node's own module, built the way compile_graph builds it (so the values are a
 fresh initialisation) unless the TrainRunner holds the weights of a finished run (`last_state_dict`), whose
-values are shown instead. The runner keeps no gradients, so gradients cannot be inspected yet.
+values are shown instead. "gradient of <param>" is d loss / d param on the first training batch
+(studio.training.probe.batch_gradients: the run's weights, else the seeded initial ones), computed on a
+QThreadPool once per edit and set of weights; not while a run is active (it changes them every step).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QThreadPool
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
@@ -31,6 +33,9 @@ from PySide6.QtWidgets import (
 )
 
 from studio.qt.document import Document
+from studio.training.probe import GradientResult, batch_gradients
+
+from .jobs import FunctionJob, JobSignals
 
 HIST_BINS = 50
 TABLE_LIMIT = 1000  # tensors with at most this many elements get a table of values
@@ -253,7 +258,8 @@ class TensorInspector(QWidget):
 
 
 class InspectorDock(QDockWidget):
-    """The inspector plus a chooser of what to inspect for the selected node."""
+    """The inspector plus a chooser of what to inspect for the selected node: its parameters, their
+    gradients (computed on demand off the event loop) and its output for the feature-map probe."""
 
     def __init__(self, document: Document, parent: QWidget | None = None, *, runner: Any = None,
                  save_path: SavePath | None = None) -> None:
@@ -263,7 +269,18 @@ class InspectorDock(QDockWidget):
         self.runner = runner
         self._node_id: str | None = None
         self._sources: dict[str, tuple[np.ndarray, str]] = {}  # combo text -> (array, device)
+        self._gradient_of: dict[str, str] = {}  # combo text -> the parameter's state-dict name
         self._output: tuple[str, np.ndarray] | None = None  # (node id, probe output)
+        self.gradients: GradientResult | None = None  # of the current graph and weights, once computed
+        self.gradient_error: str | None = None
+        self._gradient_key: tuple[int, int] | None = None  # (edit revision, weights) they belong to
+        self._revision = 0
+        self._token = 0
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(1)
+        self._signals = JobSignals(self)
+        self._signals.done.connect(self._gradients_done)
+        self._signals.failed.connect(self._gradients_failed)
 
         body = QWidget()
         self.source_combo = QComboBox()
@@ -283,14 +300,29 @@ class InspectorDock(QDockWidget):
         self.setWidget(body)
 
         document.selection_changed.connect(self._selection_changed)
-        document.changed.connect(self.refresh)
-        document.project_replaced.connect(lambda: self._selection_changed([]))
+        document.changed.connect(self._edited)
+        document.project_replaced.connect(self._replaced)
+        if runner is not None:  # a finished run brings new weights: their gradients differ
+            runner.state_changed.connect(self._runner_state)
+        self.visibilityChanged.connect(lambda visible: visible and self.refresh())
         self._selection_changed(document.selection())
 
     def _selection_changed(self, ids: list[str]) -> None:
         top_level = not self.document.block_path  # inner ids are not modules of the compiled graph
         self._node_id = ids[0] if len(ids) == 1 and top_level else None
         self.refresh()
+
+    def _edited(self) -> None:
+        self._revision += 1
+        self.refresh()
+
+    def _runner_state(self, _state: str) -> None:
+        self._revision += 1  # a run that ended may have left new weights
+        self.refresh()
+
+    def _replaced(self) -> None:
+        self._revision += 1
+        self._selection_changed([])
 
     def show_output(self, node_id: str, array: Any) -> None:
         """The selected node's output for the probe sample (from the feature-map dock)."""
@@ -299,7 +331,7 @@ class InspectorDock(QDockWidget):
 
     def refresh(self) -> None:
         node_id = self._node_id
-        self._sources = {}
+        self._sources, self._gradient_of = {}, {}
         notes = []
         if node_id is not None and node_id in self.document.graph.nodes:
             if self._output is not None and self._output[0] == node_id:
@@ -310,12 +342,15 @@ class InspectorDock(QDockWidget):
         current = self.source_combo.currentText()
         self.source_combo.blockSignals(True)
         self.source_combo.clear()
-        self.source_combo.addItems(list(self._sources))
-        if current in self._sources:
+        self.source_combo.addItems([*self._sources, *self._gradient_of])
+        if current in self._sources or current in self._gradient_of:
             self.source_combo.setCurrentText(current)
         self.source_combo.blockSignals(False)
         self.note.setText(" ".join(n for n in notes if n) if node_id else "Select one node to inspect.")
         self._source_chosen(self.source_combo.currentText())
+
+    def _state(self) -> dict[str, Any] | None:
+        return self.runner.last_state_dict if self.runner is not None else None
 
     def _parameters(self, node_id: str) -> tuple[dict[str, tuple[np.ndarray, str]], str]:
         from studio.graph.registry import build_module
@@ -328,7 +363,7 @@ class InspectorDock(QDockWidget):
             return {}, f"No parameters: {exc}"
         if module is None:
             return {}, "This node has no parameters."
-        trained = (self.runner.last_state_dict or {}) if self.runner is not None else {}
+        trained = self._state() or {}
         found: dict[str, tuple[np.ndarray, str]] = {}
         used_trained = False
         for name, param in module.named_parameters():
@@ -339,19 +374,62 @@ class InspectorDock(QDockWidget):
                 found[f"{key} (trained)"] = (_to_numpy(value), str(getattr(value, "device", "cpu")))
             else:
                 found[f"{key} (initial)"] = (_to_numpy(param), str(param.device))
+            self._gradient_of[f"gradient of {key}"] = key
         if not found:
             return {}, "This node has no parameters."
         where = "weights of the last training run" if used_trained else \
             "a fresh initialisation (train to see learned weights)"
-        return found, f"Parameters show {where}; gradients are not kept by the training runner."
+        return found, f"Parameters show {where}."
 
     def _source_chosen(self, text: str) -> None:
+        if text in self._gradient_of:
+            self._show_gradient(self._gradient_of[text])
+            return
         source = self._sources.get(text)
         if source is None:
             self.inspector.clear("Nothing to inspect" if self._node_id else "No node selected")
             return
         array, device = source
         self.inspector.set_array(array, text.split(" ")[0], device)
+
+    # ------------------------------------------------------------------------------ gradients ---
+    def _show_gradient(self, name: str) -> None:
+        if self.runner is not None and self.runner.state != "idle":
+            self.inspector.clear("Gradients are computed between runs: the running one changes the "
+                                 "weights at every step. Stop it or wait for it to end.")
+            return
+        key = (self._revision, id(self._state()))
+        if key != self._gradient_key and not self.isVisible():
+            self.inspector.clear(f"The gradient of {name} is computed when this dock is shown.")
+            return
+        if key != self._gradient_key:
+            self._gradient_key, self.gradients, self.gradient_error = key, None, None
+            self._token += 1
+            state = self._state()
+            self.pool.clear()  # a request still queued is for an older graph
+            self.pool.start(FunctionJob(self._token, self._signals, batch_gradients,
+                                        self.document.project.to_dict(), dict(state) if state else None))
+        if self.gradient_error is not None:
+            self.inspector.clear(f"No gradient: {self.gradient_error}")
+        elif self.gradients is None:
+            self.inspector.clear(f"Computing the gradient of {name} on one training batch…")
+        elif name not in self.gradients.gradients:
+            self.inspector.clear(f"{name} gets no gradient: it does not lead to the loss.")
+        else:
+            g = self.gradients
+            self.inspector.set_array(g.gradients[name], f"grad_{name}")
+            self.note.setText(f"d loss / d {name}: loss {g.loss:.6g} on {g.batch} (training mode), with "
+                              f"{g.weights}.")
+
+    def _gradients_done(self, token: int, result: GradientResult) -> None:
+        if token == self._token:
+            self.gradients = result
+            self._source_chosen(self.source_combo.currentText())
+
+    def _gradients_failed(self, token: int, message: str) -> None:
+        if token == self._token:
+            self.gradient_error = message
+            self._source_chosen(self.source_combo.currentText())
 
 
 def _to_numpy(value: Any) -> np.ndarray:

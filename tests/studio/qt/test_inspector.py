@@ -2,11 +2,16 @@
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QObject, Qt, Signal
 
+import engine
+from studio.graph.commands import SetParam
+from studio.graph.project import Project
 from studio.qt.docks.inspector import HIST_BINS, InspectorDock, TensorInspector
 from studio.qt.document import Document
 from studio.templates import load_template
+from studio.training.datasets import open_dataset
+from studio.training.trainer import Trainer
 
 
 @pytest.fixture
@@ -81,9 +86,112 @@ def test_dock_lists_the_selected_nodes_parameters(qtbot):
     assert dock.inspector.array is not None and dock.inspector.array.ndim == 4
     document.set_selection(["fc1"])
     items = [dock.source_combo.itemText(i) for i in range(dock.source_combo.count())]
-    assert items == ["fc1.weight (initial)", "fc1.bias (initial)"]
+    assert items == ["fc1.weight (initial)", "fc1.bias (initial)", "gradient of fc1.weight",
+                     "gradient of fc1.bias"]
     document.set_selection(["conv1"])
     dock.show_output("conv1", np.zeros((6, 24, 24), dtype=np.float32))
     assert dock.source_combo.itemText(0).startswith("conv1 output")
     document.set_selection(["conv1_relu"])
     assert dock.source_combo.count() == 0 and dock.inspector.array is None
+
+
+# ------------------------------------------------------------------------------------------ gradients ---
+class FakeRunner(QObject):
+    state_changed = Signal(str)
+
+    def __init__(self, state_dict=None):
+        super().__init__()
+        self.state = "idle"
+        self.last_state_dict = state_dict
+
+
+def _direct_gradient(project, name, state=None):
+    """d loss / d parameter the plain way: the Trainer's seeded model, the first batch_size training
+    samples, one forward and backward with engine autograd."""
+    trainer = Trainer(Project.from_dict(project.to_dict()))
+    model = trainer.model
+    if state is not None:
+        model.load_state_dict(state)
+    data = open_dataset(project.settings["dataset"])
+    samples = [data.train[i] for i in range(project.settings["batch_size"])]
+    x = engine.stack([s[0] for s in samples])
+    y = engine.stack([s[1] for s in samples])
+    model.train()
+    values = model.forward_all(x, y)
+    values[model.loss_names[0]].backward()
+    return dict(model.named_parameters())[name].grad.numpy()
+
+
+def _gradient_dock(qtbot, project, runner=None):
+    dock = InspectorDock(Document(project), runner=runner)
+    qtbot.addWidget(dock)
+    dock.show()  # gradients are computed for a shown dock only
+    return dock
+
+
+def _choose_gradient(dock, qtbot, node_id, name):
+    dock.document.set_selection([node_id])
+    dock.source_combo.setCurrentText(f"gradient of {name}")
+    assert dock.source_combo.currentText() == f"gradient of {name}"
+    qtbot.waitUntil(lambda: dock.gradients is not None or dock.gradient_error is not None, timeout=20_000)
+    dock.pool.waitForDone(10_000)
+
+
+def test_gradient_of_a_linear_weight_equals_engine_autograd_on_the_first_batch(qtbot):
+    project = load_template("mlp")
+    dock = _gradient_dock(qtbot, project)
+    _choose_gradient(dock, qtbot, "fc1", "fc1.weight")
+    expected = _direct_gradient(project, "fc1.weight")
+    np.testing.assert_allclose(dock.inspector.array, expected, rtol=1e-5, atol=1e-7)
+    s = dock.inspector.stats
+    assert s["mean"] == pytest.approx(float(expected.mean()), rel=1e-4, abs=1e-9)
+    assert s["std"] == pytest.approx(float(expected.std()), rel=1e-4)
+    assert (s["min"], s["max"]) == pytest.approx((float(expected.min()), float(expected.max())), rel=1e-4)
+    assert "first 32 training samples of 'digits'" in dock.note.text()
+    assert "initial weights (seed 0)" in dock.note.text()
+    dock.source_combo.setCurrentText("gradient of fc1.bias")  # the same backward: no new job needed
+    assert dock.inspector.array.shape == (128,)
+
+
+def test_gradient_of_a_conv_weight_uses_the_last_runs_weights(qtbot):
+    project = load_template("lenet5")
+    initial = Trainer(Project.from_dict(project.to_dict())).model.state_dict()
+    trained = {k: v * 1.5 for k, v in initial.items()}
+    dock = _gradient_dock(qtbot, project, FakeRunner(trained))
+    _choose_gradient(dock, qtbot, "conv1", "conv1.weight")
+    expected = _direct_gradient(project, "conv1.weight", trained)
+    assert dock.inspector.array.shape == (6, 1, 5, 5)
+    np.testing.assert_allclose(dock.inspector.array, expected, rtol=1e-4, atol=1e-6)
+    assert dock.inspector.stats["std"] == pytest.approx(float(expected.std()), rel=1e-4)
+    assert "trained weights of the last run" in dock.note.text()
+
+
+def test_gradient_without_a_dataset_or_a_loss_says_why(qtbot):
+    project = load_template("mlp")
+    project.settings["dataset"] = None
+    dock = _gradient_dock(qtbot, project)
+    _choose_gradient(dock, qtbot, "fc1", "fc1.weight")
+    assert dock.inspector.array is None
+    assert "choose a dataset" in dock.inspector.info_label.text()
+
+    project = load_template("mlp")
+    graph = project.graph
+    graph.remove_node("loss")
+    dock = _gradient_dock(qtbot, project)
+    _choose_gradient(dock, qtbot, "fc1", "fc1.weight")
+    assert dock.inspector.array is None
+    assert "no loss node" in dock.inspector.info_label.text()
+
+
+def test_an_edit_recomputes_the_gradient(qtbot):
+    project = load_template("mlp")
+    dock = _gradient_dock(qtbot, project)
+    _choose_gradient(dock, qtbot, "fc2", "fc2.weight")
+    before = dock.inspector.array.copy()
+    dock.document.execute(SetParam("fc1", "out_features", 96))  # fc2 now takes 96 features
+    dock.document.execute(SetParam("fc2", "in_features", 96))
+    dock.source_combo.setCurrentText("gradient of fc2.weight")
+    qtbot.waitUntil(lambda: dock.inspector.array is not None and dock.inspector.array.shape == (64, 96),
+                    timeout=20_000)
+    assert before.shape == (64, 128)
+    dock.pool.waitForDone(10_000)
