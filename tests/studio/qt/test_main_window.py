@@ -204,13 +204,17 @@ def test_train_runs_the_trainer_and_reports_in_the_status_bar(make_window, qtbot
 
 def _run_main(monkeypatch, argv):
     """app.main(argv) until its window is up; returns (exit code, the names of the projects it showed)."""
-    from PySide6.QtCore import QTimer
+    from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication
 
     from studio.qt import app
     from studio.qt.main_window import MainWindow
 
     monkeypatch.setattr(app, "configure_application", lambda _app=None: None)  # keep the test's names
+    # A local loop stands in for the application's: after QApplication.exit() the test process's event
+    # loop stopped delivering signals queued from worker threads to later tests' docks.
+    loop = QEventLoop()
+    monkeypatch.setattr(QApplication, "exec", lambda _app: loop.exec())
     shown = []
 
     def close_windows():
@@ -218,7 +222,7 @@ def _run_main(monkeypatch, argv):
             if isinstance(widget, MainWindow) and widget.isVisible():
                 shown.append(widget.document.project.name)
                 widget.close()
-        QApplication.exit(0)
+        loop.exit(0)
 
     QTimer.singleShot(50, close_windows)
     return app.main(argv), shown
