@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from . import _allocator, _dtype
+from . import _allocator, _dtype, threads
 from ._dtype import (
     bool, complex64, complex128, dtype, float16, float32, float64, get_default_dtype, int8, int16, int32,
     int64, promote_types, set_default_dtype, uint8,
@@ -28,6 +28,7 @@ from .ops import random
 from .threads import get_num_interop_threads, get_num_threads, set_num_interop_threads, set_num_threads
 
 _allocator.keep_freed_memory_for_reuse()
+threads.keep_blas_single_threaded()
 half, float, double = float16, float32, float64
 short, int, long = int16, int32, int64
 cfloat, cdouble = complex64, complex128

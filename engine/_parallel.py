@@ -1,14 +1,13 @@
-"""Split numpy work over a leading (batch) axis across threads: im2col/col2im, pooling passes, softmax rows,
-and batched matmuls of small matrices.
+"""The engine's intra-op threading: numpy work split across a pool of engine.get_num_threads() threads.
 
-numpy releases the GIL inside copies, ufunc loops and matmul, so chunks on disjoint batch ranges run in
-parallel on engine.get_num_threads() cores. Large single GEMMs are threaded by BLAS already; a batch of
-small ones is not (BLAS sees one small matrix at a time), nor are the memory-bound loops.
+numpy releases the GIL inside copies, ufunc loops and matmul, so chunks on disjoint ranges run in parallel:
+memory-bound loops (im2col/col2im, pooling, softmax rows) over their batch axis, batched matmuls over the
+batch, and single large GEMMs over rows (or over the reduction when there are few rows). BLAS itself is
+held at one thread (threads.py says why), so these splits are the only threading there is.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -18,22 +17,21 @@ from . import threads as _threads
 
 # Below this many elements per call the thread hand-off costs more than it saves.
 MIN_PARALLEL_ELEMENTS = 1 << 17
+# The same for matrix products, in multiply-adds: a batch of independent small products pays off from a few
+# million; one GEMM split in two (both halves re-reading the shared operand) only from about eight million.
+MIN_PARALLEL_MACS = 1 << 21
+MIN_SPLIT_GEMM_MACS = 1 << 23
+ROWS_PER_THREAD = 8  # a GEMM is split over rows only when each thread gets at least this many
 
 _executor: ThreadPoolExecutor | None = None
 _executor_size = 0
-_default_threads: int | None = None
-_blas_libs: list | None = None
-_blas_lock = threading.Lock()
 
 
 def num_threads() -> int:
-    """engine.set_num_threads' value, else the BLAS default (queried once: threadpoolctl is slow)."""
-    global _default_threads
+    """engine.get_num_threads(), inlined: it is asked on every op that may split."""
     if _threads._num_threads is not None:
         return _threads._num_threads
-    if _default_threads is None:
-        _default_threads = _threads.get_num_threads()
-    return _default_threads
+    return _threads.get_num_threads()
 
 
 def _pool(workers: int) -> ThreadPoolExecutor:
@@ -50,46 +48,49 @@ def run_chunks(m, fn: Callable[[int, int], None], n: int, work: int) -> None:
     if threads <= 1:
         fn(0, n)
         return
-    bounds = [n * i // threads for i in range(threads + 1)]
+    _split(fn, n, threads)
+
+
+def gemm(a, b):
+    """a @ b for 2-D matrices, split across the engine's threads when it is large enough to pay off."""
+    m, k = a.shape
+    n = b.shape[1]
+    threads = num_threads()
+    if (threads < 2 or m * n * k < MIN_SPLIT_GEMM_MACS or type(a) is not np.ndarray
+            or type(b) is not np.ndarray):
+        return a @ b
+    if m >= ROWS_PER_THREAD * threads:
+        out = np.empty((m, n), dtype=np.result_type(a, b))
+
+        def rows(lo: int, hi: int) -> None:
+            np.matmul(a[lo:hi], b, out=out[lo:hi])
+
+        _split(rows, m, threads)
+        return out
+    if k >= ROWS_PER_THREAD * threads:  # few rows, a long reduction (weight gradients): partial products
+        parts: list = [None] * threads
+        bounds = _bounds(k, threads)
+
+        def reduction(i: int, _unused: int) -> None:
+            parts[i] = a[:, bounds[i]:bounds[i + 1]] @ b[bounds[i]:bounds[i + 1]]
+
+        _split(reduction, threads, threads, by_index=True)
+        total = parts[0]
+        for part in parts[1:]:
+            total += part
+        return total
+    return a @ b
+
+
+def _bounds(n: int, parts: int) -> list[int]:
+    return [n * i // parts for i in range(parts + 1)]
+
+
+def _split(fn: Callable[[int, int], None], n: int, threads: int, by_index: bool = False) -> None:
+    """fn on `threads` ranges of [0, n) (or fn(i, i + 1) for each part index when by_index), in parallel."""
+    bounds = list(range(threads + 1)) if by_index else _bounds(n, threads)
     pool = _pool(threads - 1)
     futures = [pool.submit(fn, bounds[i], bounds[i + 1]) for i in range(1, threads)]
     fn(bounds[0], bounds[1])
     for f in futures:
         f.result()
-
-
-def _openblas_libs() -> list:
-    """threadpoolctl controllers of the OpenBLAS libraries loaded (found once; setting them costs ~1 us)."""
-    global _blas_libs
-    if _blas_libs is None:
-        controller = _threads._blas_controller()
-        _blas_libs = [] if controller is None else [
-            lib for lib in controller.lib_controllers if lib.internal_api == "openblas"]
-    return _blas_libs
-
-
-def run_chunks_gemm(fn: Callable[[int, int], None], n: int, work: int) -> None:
-    """run_chunks for numpy chunks that also call BLAS: with several threads, each thread does its own
-    chunk's GEMMs while OpenBLAS is held at 1 thread (no oversubscription, and the chunk's freshly written
-    operands are still in that core's cache). Falls back to one call when the split cannot pay off."""
-    threads = min(num_threads(), n) if work >= MIN_PARALLEL_ELEMENTS else 1
-    libs = _openblas_libs() if threads > 1 else []
-    if threads <= 1 or not libs or not _blas_lock.acquire(blocking=False):
-        fn(0, n)
-        return
-    try:
-        saved = [lib.get_num_threads() for lib in libs]
-        for lib in libs:
-            lib.set_num_threads(1)
-        try:
-            bounds = [n * i // threads for i in range(threads + 1)]
-            pool = _pool(threads - 1)
-            futures = [pool.submit(fn, bounds[i], bounds[i + 1]) for i in range(1, threads)]
-            fn(bounds[0], bounds[1])
-            for f in futures:
-                f.result()
-        finally:
-            for lib, count in zip(libs, saved):
-                lib.set_num_threads(count)
-    finally:
-        _blas_lock.release()

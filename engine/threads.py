@@ -1,4 +1,12 @@
-"""Thread controls: set_num_threads drives the BLAS thread pools (via threadpoolctl)."""
+"""Thread controls. The engine does its own intra-op threading (engine/_parallel.py splits GEMMs, batched
+matmuls and memory-bound loops across a pool of get_num_threads() threads) and keeps BLAS single-threaded.
+
+Why not BLAS threads: OpenBLAS workers busy-wait for a while after each threaded call, so on a machine with
+few cores they took the very cores the engine's own chunks needed next (MultiheadAttention and a LeNet step
+ran no faster on 2 threads than on 1). With BLAS at one thread and one pool doing all the splitting, nothing
+spins. The cost: BLAS and LAPACK calls the engine does not split (linalg) run on one core, and numpy's own
+BLAS calls in the same process do too once the engine is imported.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +14,7 @@ import os
 
 _num_threads: int | None = None
 _num_interop_threads: int | None = None
+_default_threads: int | None = None
 _controller = None
 
 
@@ -35,30 +44,30 @@ def _cpu_count() -> int:
         return os.cpu_count() or 1
 
 
-def get_num_threads() -> int:
-    """Threads used for intra-op parallelism (the BLAS pools): the value set, else what BLAS reports."""
+def keep_blas_single_threaded() -> None:
+    """Record BLAS's own thread count as the engine's default (it honours OMP_NUM_THREADS and
+    OPENBLAS_NUM_THREADS), then hold BLAS (and OpenMP) at one thread. Called once at import."""
     global _default_threads
+    controller = _blas_controller()
+    if controller is None:
+        _default_threads = _cpu_count()
+        return
+    counts = [info["num_threads"] for info in controller.info() if info.get("user_api") == "blas"]
+    _default_threads = max(counts) if counts else _cpu_count()
+    controller.limit(limits=1, user_api="blas")
+    controller.limit(limits=1, user_api="openmp")
+
+
+def get_num_threads() -> int:
+    """Threads used for intra-op parallelism: the value set, else BLAS's count when the engine loaded."""
     if _num_threads is not None:
         return _num_threads
-    if _default_threads is None:  # querying threadpoolctl costs milliseconds: ask once
-        controller = _blas_controller()
-        counts = [info["num_threads"] for info in controller.info() if info.get("user_api") == "blas"] \
-            if controller is not None else []
-        _default_threads = max(counts) if counts else _cpu_count()
-    return _default_threads
-
-
-_default_threads: int | None = None
+    return _default_threads if _default_threads is not None else _cpu_count()
 
 
 def set_num_threads(n: int) -> None:
     global _num_threads
-    n = _check(n, "set_num_threads")
-    controller = _blas_controller()
-    if controller is not None:
-        controller.limit(limits=n, user_api="blas")
-        controller.limit(limits=n, user_api="openmp")
-    _num_threads = n
+    _num_threads = _check(n, "set_num_threads")
 
 
 def get_num_interop_threads() -> int:

@@ -195,14 +195,10 @@ def _matmul_shape_error(a_shape: tuple, b_shape: tuple):
                         f"[{nb}, {a_shape[-1]}] but got: [{nb}, {b_shape[-2]}].")
 
 
-# A batch of small matrix products is one BLAS call per matrix, single-threaded; above this many
-# multiply-adds the batch is split across threads instead (below it the hand-off costs more than it saves).
-MIN_PARALLEL_MACS = 1 << 20
-
-
 def _batched_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray | None:
-    """a @ b for same-batch stacks of float matrices, the batch split across threads; None when the split
-    cannot pay off (one thread, broadcast batch dims, little work)."""
+    """a @ b for same-batch stacks of float matrices, the batch split across threads (BLAS sees one small
+    matrix at a time and runs single-threaded); None when the split cannot pay off (one thread, broadcast
+    batch dims, little work)."""
     batch = a.shape[:-2]
     if batch != b.shape[:-2] or a.dtype.kind not in "fc" or _parallel.num_threads() < 2:
         return None
@@ -210,7 +206,7 @@ def _batched_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray | None:
     if k != b.shape[-2]:
         raise ValueError
     count = int(np.prod(batch))
-    if count < 2 or count * m * n * k < MIN_PARALLEL_MACS:
+    if count < 2 or count * m * n * k < _parallel.MIN_PARALLEL_MACS:
         return None
     a3, b3 = a.reshape(count, m, k), b.reshape(count, k, n)
     out = np.empty((count, m, n), dtype=a.dtype)
@@ -218,7 +214,7 @@ def _batched_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray | None:
     def chunk(lo: int, hi: int) -> None:
         np.matmul(a3[lo:hi], b3[lo:hi], out=out[lo:hi])
 
-    _parallel.run_chunks_gemm(chunk, count, _parallel.MIN_PARALLEL_ELEMENTS)
+    _parallel.run_chunks(np, chunk, count, _parallel.MIN_PARALLEL_ELEMENTS)
     return out.reshape(batch + (m, n))
 
 
@@ -233,7 +229,11 @@ def _matmul_data(a, b):
         if k != b.shape[0]:
             raise ValueError
         rows = a.size // k if k else int(np.prod(a.shape[:-1]))
-        return (a.reshape(rows, k) @ b).reshape(a.shape[:-1] + (b.shape[1],))
+        return _parallel.gemm(a.reshape(rows, k), b).reshape(a.shape[:-1] + (b.shape[1],))
+    if a.ndim == 2 and b.ndim == 2:
+        if a.shape[1] != b.shape[0]:
+            raise ValueError
+        return _parallel.gemm(a, b)
     return a @ b
 
 
@@ -279,7 +279,7 @@ def mm(input: Tensor, mat2: Tensor, *, out: Tensor | None = None) -> Tensor:
     if a.shape[1] != b.shape[0]:
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({_shape_str(a.shape)} and "
                            f"{_shape_str(b.shape)})")
-    result = new(a @ b)
+    result = new(_parallel.gemm(a, b))
     if grad_needed(input, mat2):
         node = MmBackward0(result, input, mat2)
         node.save_if_needed((input, node.needs(1)), (mat2, node.needs(0)))

@@ -437,8 +437,9 @@ def _chunks(n: int, size: int) -> list[list[int]]:
 
 def training_threads(requested: int = 0) -> int:
     """Compute threads for a run: the requested number, or all cores but one, so the window and the
-    OS keep a core. BLAS threads that must share a core spin against each other: on a busy 2-core machine
-    two threads made steps ~30x slower (13 ms -> 450 ms, measured), one thread never did."""
+    OS keep a core: a training step that needs every core waits for the busiest of them, and on a busy
+    2-core machine two threads once made steps ~30x slower (13 ms -> 450 ms, measured, when BLAS threads
+    still spun); one thread never did."""
     if requested > 0:
         return requested
     return max(1, (os.cpu_count() or 1) - 1)

@@ -419,10 +419,9 @@ def test_cosine_similarity_and_dist_errors_and_grads():
                                              ((2, 1, 4, 5), (3, 5, 2))])
 def test_batched_matmul_split_across_threads_matches_one_call(a_shape, b_shape, monkeypatch):
     from engine import _parallel, threads
-    from engine.ops import blas
 
     monkeypatch.setattr(_parallel, "MIN_PARALLEL_ELEMENTS", 0)
-    monkeypatch.setattr(blas, "MIN_PARALLEL_MACS", 0)
+    monkeypatch.setattr(_parallel, "MIN_PARALLEL_MACS", 0)
     monkeypatch.setattr(threads, "_num_threads", 3)
     rng = np.random.default_rng(0)
     a = torch.tensor(rng.standard_normal(a_shape), requires_grad=True)
@@ -430,3 +429,20 @@ def test_batched_matmul_split_across_threads_matches_one_call(a_shape, b_shape, 
     np.testing.assert_allclose(a.matmul(b).numpy(force=True), a.detach().numpy() @ b.detach().numpy(),
                                rtol=1e-12)
     assert gradcheck(torch.matmul, (a, b))
+
+
+@pytest.mark.parametrize("m,k,n", [(40, 7, 5), (3, 64, 5), (2, 3, 4)])
+def test_gemm_split_over_rows_or_the_reduction_matches_one_call(m, k, n, monkeypatch):
+    """Many rows split over rows; few rows and a long reduction (weight gradients) over partial products."""
+    from engine import _parallel, threads
+
+    monkeypatch.setattr(_parallel, "MIN_SPLIT_GEMM_MACS", 0)
+    monkeypatch.setattr(threads, "_num_threads", 3)
+    rng = np.random.default_rng(1)
+    a, b = rng.standard_normal((m, k)), rng.standard_normal((k, n))
+    np.testing.assert_allclose(_parallel.gemm(a, b), a @ b, rtol=1e-12, atol=1e-12)
+    x = torch.tensor(rng.standard_normal((m, k)), requires_grad=True)
+    w = torch.tensor(rng.standard_normal((n, k)), requires_grad=True)
+    assert gradcheck(torch.nn.functional.linear, (x, w))
+    wt = torch.tensor(rng.standard_normal((k, n)), requires_grad=True)
+    assert gradcheck(torch.mm, (x, wt))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..._parallel import run_chunks, run_chunks_gemm
+from ..._parallel import run_chunks
 from ...autograd.grad_mode import STATE
 from ...autograd.graph import Node
 from ...ops._helpers import new, xp
@@ -141,7 +141,7 @@ class _AttentionWeights(Node):
                 if scale != 1:
                     gk[lo:hi] *= scale
 
-        run_chunks_gemm(chunk, yd.shape[0], yd.size)
+        run_chunks(np, chunk, yd.shape[0], yd.size)
         return (None if gq is None else new(gq)), (None if gk is None else new(gk))
 
 
@@ -170,14 +170,14 @@ def attention_weights(q: Tensor, k: Tensor, mask: Tensor | None, scale: float, s
 
     def chunk(lo: int, hi: int) -> None:
         scores = y[lo:hi]
-        np.matmul(qd[lo:hi], keys[lo:hi], out=scores)
-        if scale != 1:
-            scores *= scale
+        # scaling q (L x E per item) is cheaper than scaling the scores (L x S), as torch does too
+        queries = qd[lo:hi] * scale if scale != 1 else qd[lo:hi]
+        np.matmul(queries, keys[lo:hi], out=scores)
         if masks is not None:
             scores += masks[lo:hi]
         _softmax_rows(np, scores, safe)
 
-    run_chunks_gemm(chunk, batch, y.size)
+    run_chunks(np, chunk, batch, y.size)
     out = new(y)
     if grad_needed(q, k):
         node = _AttentionWeights(out, q, k)

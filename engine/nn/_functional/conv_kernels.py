@@ -17,7 +17,7 @@ from itertools import product
 
 import numpy as np
 
-from ..._parallel import run_chunks, run_chunks_gemm
+from ..._parallel import gemm, run_chunks
 
 # Images per im2col + GEMM step of the fused kernels: about this many column elements (L3-sized; smaller
 # steps lose more to per-call overhead than they gain in cache hits).
@@ -120,7 +120,7 @@ def _crop_batch_major(m, buf, size: tuple, pads: tuple):
 
 
 def _bmm(m, a, b):
-    return (a[0] @ b[0])[None] if a.shape[0] == 1 else m.matmul(a, b)
+    return gemm(a[0], b[0])[None] if a.shape[0] == 1 else m.matmul(a, b)
 
 
 def columns(m, x, kernel: tuple, geo: Geometry, out: tuple):
@@ -187,7 +187,7 @@ def _fused_forward(x, w, bias, geo: Geometry, out: tuple, keep: bool):
             if b2 is not None:
                 y3[s:e] += b2
 
-    run_chunks_gemm(chunk, n, n * ck * span)
+    run_chunks(np, chunk, n, n * ck * span)
     return y, (cols.reshape(1, ck, -1) if keep else None)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..._parallel import gemm
 from ...autograd.grad_mode import STATE
 from ...autograd.graph import Node
 from ...ops._helpers import _scalar_type_name, new
@@ -34,8 +35,8 @@ class LinearBackward(Node):
         else:
             rows = _rows(xd.shape)
             g2, x2 = gd.reshape(rows, out_f), xd.reshape(rows, in_f)
-        gx = new((g2 @ wd).reshape(xd.shape)) if self.needs(0) else None
-        gw = new(g2.T @ x2) if self.needs(1) else None
+        gx = new(gemm(g2, wd).reshape(xd.shape)) if self.needs(0) else None
+        gw = new(gemm(g2.T, x2)) if self.needs(1) else None
         gb = None
         if self.needs(2):
             gb = new(g2.sum(0)) if self.bias_flat else g  # other bias shapes: the graph sums g to them
@@ -123,11 +124,11 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     if xd.dtype.kind == "b":
         raise NotImplementedError("\"addmm_impl_cpu_\" not implemented for 'Bool'")
     if xd.ndim == 2:
-        data = xd @ wd.T
+        data = gemm(xd, wd.T)
     elif xd.ndim == 1:
         data = wd @ xd
     else:
-        data = (xd.reshape(_rows(xd.shape), in_f) @ wd.T).reshape(*xd.shape[:-1], out_f)
+        data = gemm(xd.reshape(_rows(xd.shape), in_f), wd.T).reshape(*xd.shape[:-1], out_f)
     bias_flat = True
     if bias is not None:
         bd = bias._data

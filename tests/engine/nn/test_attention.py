@@ -255,10 +255,10 @@ def test_mha_no_warning_for_bool_masks():
 def split_across_threads(monkeypatch):
     """Force the threaded attention kernels (batch split across 3 threads) even on tiny inputs."""
     from engine import _parallel, threads
-    from engine.ops import blas
 
     monkeypatch.setattr(_parallel, "MIN_PARALLEL_ELEMENTS", 0)
-    monkeypatch.setattr(blas, "MIN_PARALLEL_MACS", 0)
+    monkeypatch.setattr(_parallel, "MIN_PARALLEL_MACS", 0)
+    monkeypatch.setattr(_parallel, "MIN_SPLIT_GEMM_MACS", 0)
     monkeypatch.setattr(threads, "_num_threads", 3)
 
 
