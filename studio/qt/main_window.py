@@ -80,7 +80,7 @@ class MainWindow(QMainWindow):
         self.properties_dock.raise_()  # the node editor's form stays in front; the Training tab beside it
         self.feature_maps_dock = FeatureMapsDock(self.document, self, runner=self.runner)
         self.inspector_dock = InspectorDock(self.document, self, runner=self.runner)
-        self.devices_dock = DevicesDock(self.document, self)
+        self.devices_dock = DevicesDock(self.document, self, runner=self.runner)
         self.curves_dock = CurvesDock(self.document, self, runner=self.runner)
         self.feature_maps_dock.output_ready.connect(self.inspector_dock.show_output)
         for dock in (self.feature_maps_dock, self.inspector_dock, self.devices_dock, self.curves_dock):

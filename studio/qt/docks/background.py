@@ -1,8 +1,10 @@
-"""One function at a time off the event loop, for the dataset previews and checks: reading a dataset can
-take seconds (a folder of images, 10,000 generated shapes), and the UI must stay responsive meanwhile.
+"""Work off the event loop for the docks and dialogs: a BackgroundCall runs one function at a time on its
+own worker thread (a dataset preview, a probe of a node, gradients on a batch, reading run folders can
+each take seconds) and hands the answer back on the event loop.
 
-Only the answer to the latest call is delivered; an answer to a call made before it is dropped, so a
-preview never shows a dataset the user already changed away from.
+Each call is tagged with a token; only the answer to the latest call is delivered, so a dock never shows
+the result of a request the user already changed away from (a call still queued is dropped outright).
+A failure arrives as text for the user (`describe_error`), never as an exception in the pool's thread.
 """
 
 from __future__ import annotations
@@ -13,18 +15,27 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
+from studio.training.checkpoints import CheckpointError
 from studio.training.datasets import DatasetError
+from studio.training.optim_factory import SetupError
+from studio.training.runs import RunError
+
+USER_ERRORS = (DatasetError, SetupError, RunError, CheckpointError)  # their text is written for users
 
 
 def describe_error(exc: BaseException) -> str:
-    """The text to show for a failure: DatasetError and GraphError messages are written for users."""
-    if isinstance(exc, DatasetError):
-        return str(exc)
-    message = getattr(exc, "message", None) or str(exc)
-    return message if message else type(exc).__name__
+    """The text to show for a failure: a GraphError's message and the text of the errors written for
+    users as they are; any other exception (a bug, an OS error) with its type name, which says more."""
+    message = getattr(exc, "message", None)
+    if isinstance(message, str) and message:
+        return message
+    text = str(exc)
+    if isinstance(exc, USER_ERRORS) and text:
+        return text
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-class _Run(QRunnable):
+class _Call(QRunnable):
     def __init__(self, owner: BackgroundCall, token: int, function: Callable[..., Any], args: tuple) -> None:
         super().__init__()
         self.owner, self.token, self.function, self.args = owner, token, function, args
@@ -39,6 +50,9 @@ class _Run(QRunnable):
 
 
 class BackgroundCall(QObject):
+    """`call(function, *args)` runs it on the worker; `done(result)` or `failed(message)` follows for the
+    latest call only. `forget()` drops the answer of the call under way."""
+
     done = Signal(object)  # the latest call's result
     failed = Signal(str)  # the latest call's error, as a message for the user
     _answered = Signal(int, bool, object)  # emitted on the worker thread, delivered on the event loop
@@ -52,18 +66,25 @@ class BackgroundCall(QObject):
         self._answered.connect(self._deliver)
 
     def call(self, function: Callable[..., Any], *args: Any) -> None:
-        self._token += 1
+        self.forget()
         self._waiting = True
-        self.pool.start(_Run(self, self._token, function, args))
+        self.pool.start(_Call(self, self._token, function, args))
 
     def forget(self) -> None:
-        """Drop the answer of the call under way (its result no longer matters)."""
+        """Drop the answer of the call under way (its result no longer matters) and any call queued."""
         self._token += 1
         self._waiting = False
+        self.pool.clear()
 
     @property
     def busy(self) -> bool:
+        """Whether an answer is still to come."""
         return self._waiting
+
+    def wait(self, msecs: int = -1) -> bool:
+        """Block until the worker is idle (tests, closing); False on timeout. The answer still arrives
+        through the event loop."""
+        return self.pool.waitForDone(msecs)
 
     def _deliver(self, token: int, ok: bool, result: Any) -> None:
         if token != self._token:

@@ -12,6 +12,8 @@ run: each run gets one colour and dashed lines (smoothed step loss, learning rat
 and metrics) with legend entries that start with the run's name; they sit below the live curves, keep the
 same smoothing, downsampling and clip-to-view, survive the live run's clearing, and go with
 `set_overlays([])`. "Export CSV" appends one section per overlaid run after the live run's rows.
+
+A hidden dock keeps the numbers but does not redraw; it draws them all when it is shown again.
 """
 
 from __future__ import annotations
@@ -138,6 +140,7 @@ class CurvesDock(QDockWidget):
         self.overlay_items: dict[str, list[pg.PlotDataItem]] = {}  # run label -> its items in every plot
         self._overlay_smoothed: list[tuple[pg.PlotDataItem, Overlay]] = []
         self._overlay_plotted: list[tuple[pg.PlotWidget, pg.PlotDataItem]] = []
+        self._stale = False  # data arrived while hidden: redraw when shown
 
         body = QWidget()
         self.smoothing_slider = QSlider(Qt.Orientation.Horizontal)
@@ -189,6 +192,7 @@ class CurvesDock(QDockWidget):
         self.export_csv_button.clicked.connect(lambda: self.export_csv())
         self.export_png_button.clicked.connect(lambda: self.export_png())
         self._smoothing_changed()
+        self.visibilityChanged.connect(lambda visible: visible and self._catch_up())
         if runner is not None:
             runner.batch.connect(self.add_batch)
             runner.epoch.connect(self.add_epoch)
@@ -312,6 +316,7 @@ class CurvesDock(QDockWidget):
     def export_png(self) -> str:
         """Save an image of the plots to a chosen .png; the path, or "" when cancelled or not written."""
         path = self.save_path(self, "Export training curves image", "curves.png", "PNG images (*.png)")
+        self._catch_up()
         if not path or not self.plot_area.grab().save(path, "PNG"):
             return ""
         self.document.message.emit(f"Training curves image saved to {path}")
@@ -339,13 +344,25 @@ class CurvesDock(QDockWidget):
         for plot in (self.loss_plot, self.epoch_loss_plot):
             plot.setLogMode(x=False, y=on)
 
-    def _redraw_steps(self) -> None:
+    def _catch_up(self) -> None:
+        if self._stale:
+            self._stale = False
+            self._redraw_steps(force=True)
+            self._redraw_epochs(force=True)
+
+    def _redraw_steps(self, force: bool = False) -> None:
+        if not (force or self.isVisible()):
+            self._stale = True
+            return
         steps = np.asarray(self._steps, dtype=np.float64)
         self.raw_item.setData(steps, np.asarray(self._losses, dtype=np.float64))
         self.smoothed_item.setData(steps, np.asarray(self._smoothed, dtype=np.float64))
         self.lr_item.setData(steps, np.asarray(self._lrs, dtype=np.float64))
 
-    def _redraw_epochs(self) -> None:
+    def _redraw_epochs(self, force: bool = False) -> None:
+        if not (force or self.isVisible()):
+            self._stale = True
+            return
         epochs = np.asarray(self._epochs, dtype=np.float64)
 
         def values(name: str) -> np.ndarray:

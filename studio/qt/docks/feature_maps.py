@@ -8,9 +8,9 @@ node (runner.watch_nodes), shows its output from the capture's feature maps and,
 the attention map from the capture's attention (the toggle works on both), and says which step they come
 from; a run trains a copy of the project, so edits meanwhile do not change them. Otherwise it is a
 preview: the chosen sample (an index into the validation or training split, or a random input without a
-dataset) goes through the current graph with the latest weights (studio.training.probe) on a
-QThreadPool, recomputed 300 ms after the last edit or sample change; answers to older requests are
-dropped and a graph that does not compile shows its message.
+dataset) goes through the current graph with the latest weights (studio.training.probe) on a worker
+thread (BackgroundCall), recomputed 300 ms after the last edit or sample change; answers to older
+requests are dropped and a graph that does not compile shows its message.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QThreadPool, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
@@ -38,7 +38,7 @@ from studio.qt.document import Document
 from studio.training.attention import attention_axes
 from studio.training.probe import ProbeResult, probe_node
 
-from .jobs import FunctionJob, JobSignals
+from .background import BackgroundCall
 from .map_images import channel_grid, colormap_lut, rgb_image, vector_strip
 
 MAX_CHANNELS = 64
@@ -55,8 +55,6 @@ class FeatureMapsDock(QDockWidget):
         self.setObjectName("featureMapsDock")
         self.document = document
         self.runner = runner
-        self.pool = QThreadPool(self)
-        self.pool.setMaxThreadCount(1)
         self.output: np.ndarray | None = None
         self.attention: np.ndarray | None = None
         self.attention_axes = ("query position", "key position")
@@ -67,11 +65,10 @@ class FeatureMapsDock(QDockWidget):
         self.last_capture: Any = None  # the latest CaptureInfo of the active run
         self.failed: str | None = None  # why the latest preview could not be computed
         self.sizes: dict[str, int] = {}  # the dataset's split sizes, from the latest preview
-        self._token = 0
         self._pending = ""
-        self._signals = JobSignals(self)
-        self._signals.done.connect(self._done)
-        self._signals.failed.connect(self._failed)
+        self.worker = BackgroundCall(self)
+        self.worker.done.connect(self._done)
+        self.worker.failed.connect(self._failed)
         self.preview_timer = QTimer(self)
         self.preview_timer.setSingleShot(True)
         self.preview_timer.setInterval(PREVIEW_DELAY_MS)
@@ -209,7 +206,7 @@ class FeatureMapsDock(QDockWidget):
             self.refresh()  # with the run's final weights
 
     def _forget(self) -> None:
-        self._token += 1  # a computation for the previous project is no longer wanted
+        self.worker.forget()  # a computation for the previous project is no longer wanted
         self.output, self.attention, self.output_node, self.image = None, None, None, None
         self.last_capture = None
         self.grid_label.clear()
@@ -219,10 +216,11 @@ class FeatureMapsDock(QDockWidget):
 
     # ------------------------------------------------------------------------------------ live ---
     def show_capture(self, info: Any) -> None:
-        """A CaptureInfo of the active run: show the selected node's map from it."""
+        """A CaptureInfo of the active run: show the selected node's map from it (a hidden dock keeps it
+        for when it is shown)."""
         self.last_capture = info
         node_id = self.selected_node()
-        if node_id is None:
+        if node_id is None or not self.isVisible():
             return
         value = info.feature_maps.get(node_id)
         if value is None:
@@ -233,7 +231,7 @@ class FeatureMapsDock(QDockWidget):
         if attention is not None:
             node = self.document.graph.nodes.get(node_id)
             self.attention_axes = attention_axes(node.type if node is not None else "")
-        self._token += 1  # a preview still computing is older than this
+        self.worker.forget()  # a preview still computing is older than this
         self._show_result(node_id, np.asarray(value), None if attention is None else np.asarray(attention),
                           f"step {info.step}, live", step=info.step)
 
@@ -255,17 +253,13 @@ class FeatureMapsDock(QDockWidget):
             return True
         state = self.runner.last_state_dict if self.runner is not None else None
         split = self.split_combo.currentText() if self.split_combo.isEnabled() else "validation"
-        self._token += 1
         self._pending = node_id
         self.status.setText(f"Computing {node_id}…")
-        self.pool.clear()  # a request still queued is for an older graph or sample
-        self.pool.start(FunctionJob(self._token, self._signals, probe_node, self.document.project.to_dict(),
-                                    node_id, dict(state) if state else None, split, self.sample_spin.value()))
+        self.worker.call(probe_node, self.document.project.to_dict(), node_id, dict(state) if state else None,
+                         split, self.sample_spin.value())
         return True
 
-    def _done(self, token: int, result: ProbeResult) -> None:
-        if token != self._token:
-            return  # a newer request is under way
+    def _done(self, result: ProbeResult) -> None:
         self.failed = None
         self._update_sample_controls(result.sizes)
         self.attention_axes = result.attention_axes
@@ -273,9 +267,7 @@ class FeatureMapsDock(QDockWidget):
                           f"{result.source}; {result.weights}", step=None)
         self.output_ready.emit(self._pending, self.output)
 
-    def _failed(self, token: int, message: str) -> None:
-        if token != self._token:
-            return
+    def _failed(self, message: str) -> None:
         self.failed = message
         self.output, self.attention, self.image = None, None, None
         self.grid_label.clear()

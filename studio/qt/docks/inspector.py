@@ -6,7 +6,8 @@ Parameters come from the node's own module, built the way compile_graph builds i
 fresh initialisation) unless the TrainRunner holds the weights of a finished run (`last_state_dict`), whose
 values are shown instead. "gradient of <param>" is d loss / d param on the first training batch
 (studio.training.probe.batch_gradients: the run's weights, else the seeded initial ones), computed on a
-QThreadPool once per edit and set of weights; not while a run is active (it changes them every step).
+worker thread once per edit and set of weights; not while a run is active (it changes them every step).
+A hidden dock does no work: it shows the current selection when it is shown again.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QThreadPool
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
@@ -35,7 +36,7 @@ from PySide6.QtWidgets import (
 from studio.qt.document import Document
 from studio.training.probe import GradientResult, batch_gradients
 
-from .jobs import FunctionJob, JobSignals
+from .background import BackgroundCall
 
 HIST_BINS = 50
 TABLE_LIMIT = 1000  # tensors with at most this many elements get a table of values
@@ -275,12 +276,9 @@ class InspectorDock(QDockWidget):
         self.gradient_error: str | None = None
         self._gradient_key: tuple[int, int] | None = None  # (edit revision, weights) they belong to
         self._revision = 0
-        self._token = 0
-        self.pool = QThreadPool(self)
-        self.pool.setMaxThreadCount(1)
-        self._signals = JobSignals(self)
-        self._signals.done.connect(self._gradients_done)
-        self._signals.failed.connect(self._gradients_failed)
+        self.worker = BackgroundCall(self)
+        self.worker.done.connect(self._gradients_done)
+        self.worker.failed.connect(self._gradients_failed)
 
         body = QWidget()
         self.source_combo = QComboBox()
@@ -330,6 +328,10 @@ class InspectorDock(QDockWidget):
         self.refresh()
 
     def refresh(self) -> None:
+        """Rebuild the chooser for the selected node. A hidden dock skips the work (building a node's
+        layer takes milliseconds per selection) and catches up when it is shown."""
+        if not self.isVisible():
+            return
         node_id = self._node_id
         self._sources, self._gradient_of = {}, {}
         notes = []
@@ -404,11 +406,8 @@ class InspectorDock(QDockWidget):
             return
         if key != self._gradient_key:
             self._gradient_key, self.gradients, self.gradient_error = key, None, None
-            self._token += 1
             state = self._state()
-            self.pool.clear()  # a request still queued is for an older graph
-            self.pool.start(FunctionJob(self._token, self._signals, batch_gradients,
-                                        self.document.project.to_dict(), dict(state) if state else None))
+            self.worker.call(batch_gradients, self.document.project.to_dict(), dict(state) if state else None)
         if self.gradient_error is not None:
             self.inspector.clear(f"No gradient: {self.gradient_error}")
         elif self.gradients is None:
@@ -421,15 +420,13 @@ class InspectorDock(QDockWidget):
             self.note.setText(f"d loss / d {name}: loss {g.loss:.6g} on {g.batch} (training mode), with "
                               f"{g.weights}.")
 
-    def _gradients_done(self, token: int, result: GradientResult) -> None:
-        if token == self._token:
-            self.gradients = result
-            self._source_chosen(self.source_combo.currentText())
+    def _gradients_done(self, result: GradientResult) -> None:
+        self.gradients = result
+        self._source_chosen(self.source_combo.currentText())
 
-    def _gradients_failed(self, token: int, message: str) -> None:
-        if token == self._token:
-            self.gradient_error = message
-            self._source_chosen(self.source_combo.currentText())
+    def _gradients_failed(self, message: str) -> None:
+        self.gradient_error = message
+        self._source_chosen(self.source_combo.currentText())
 
 
 def _to_numpy(value: Any) -> np.ndarray:

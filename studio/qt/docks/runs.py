@@ -16,11 +16,10 @@ only for a project that has a file, so an unsaved project shows a line saying so
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QItemSelection, QItemSelectionModel, QObject, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -38,6 +37,7 @@ from PySide6.QtWidgets import (
 
 from studio.graph.errors import GraphError
 from studio.graph.project import Project
+from studio.qt.docks.background import BackgroundCall
 from studio.qt.docks.curves import Overlay
 from studio.qt.document import Document
 from studio.training.runs import FIXED_COLUMNS, RunError, RunInfo, compare_runs, list_runs, runs_dir
@@ -77,25 +77,6 @@ class _Item(QTableWidgetItem):
         return super().__lt__(other)
 
 
-class _Signals(QObject):
-    done = Signal(int, object)
-    failed = Signal(int, str)
-
-
-class _Job(QRunnable):
-    def __init__(self, token: int, signals: _Signals, work: Callable[[], Any]) -> None:
-        super().__init__()
-        self.token, self.signals, self.work = token, signals, work
-
-    def run(self) -> None:
-        try:
-            result = self.work()
-        except Exception as exc:  # an unreadable folder: report it, never crash the pool
-            self.signals.failed.emit(self.token, f"{type(exc).__name__}: {exc}")
-            return
-        self.signals.done.emit(self.token, result)
-
-
 def _read_overlays(runs: list[RunInfo]) -> tuple[list[tuple[Path, Overlay]], list[str]]:
     read, problems = [], []
     for run in runs:
@@ -117,13 +98,12 @@ class RunsDock(QDockWidget):
         self.document = document
         self.files = files  # ProjectFiles: the save-changes question and "opened" for Open graph
         self.runs: list[RunInfo] = []
-        self.pool = QThreadPool(self)
-        self.pool.setMaxThreadCount(1)
-        self._signals = _Signals(self)
-        self._signals.done.connect(self._done)
-        self._signals.failed.connect(self._failed)
-        self._token = 0
-        self._handlers: dict[int, Callable[[Any], None]] = {}
+        self.loader = BackgroundCall(self)  # the run list
+        self.loader.done.connect(self._loaded)
+        self.overlay_reader = BackgroundCall(self)  # the selected runs' curves
+        self.overlay_reader.done.connect(self._overlays_read)
+        for worker in (self.loader, self.overlay_reader):
+            worker.failed.connect(lambda message: self.notice.setText(f"Cannot read the runs: {message}"))
         self._overlay_cache: dict[Path, Overlay] = {}
 
         self.refresh_button = QPushButton("Refresh")
@@ -182,32 +162,13 @@ class RunsDock(QDockWidget):
         self._overlay_cache.clear()
         path = self.document.path
         if path is None:
-            self._cancel(self._loaded)
+            self.loader.forget()
             self._show_runs([])
             self.notice.setText(UNSAVED_TEXT)
             return False
         self.notice.setText("Loading runs…")
-        self._start(lambda: list_runs(path), self._loaded)
+        self.loader.call(list_runs, path)
         return True
-
-    def _start(self, work: Callable[[], Any], handler: Callable[[Any], None]) -> None:
-        """Run `work` on the worker; `handler` gets its result unless a newer job of the same kind came."""
-        self._cancel(handler)
-        self._token += 1
-        self._handlers[self._token] = handler
-        self.pool.start(_Job(self._token, self._signals, work))
-
-    def _cancel(self, handler: Callable[[Any], None]) -> None:
-        self._handlers = {t: h for t, h in self._handlers.items() if h != handler}
-
-    def _done(self, token: int, result: Any) -> None:
-        handler = self._handlers.pop(token, None)
-        if handler is not None:
-            handler(result)
-
-    def _failed(self, token: int, message: str) -> None:
-        if self._handlers.pop(token, None) is not None:
-            self.notice.setText(f"Cannot read the runs: {message}")
 
     def _loaded(self, runs: list[RunInfo]) -> None:
         if self.document.path is None:  # the project lost its file while loading (New)
@@ -296,10 +257,10 @@ class RunsDock(QDockWidget):
         runs = self.selected_runs() if self.overlay_button.isChecked() else []
         cached = [(run.path, self._overlay_cache.get(run.path)) for run in runs]
         if all(overlay is not None for _, overlay in cached):  # also nothing selected: no overlays
-            self._cancel(self._overlays_read)
+            self.overlay_reader.forget()
             self._overlays_read((cached, []))
             return
-        self._start(lambda: _read_overlays(runs), self._overlays_read)
+        self.overlay_reader.call(_read_overlays, runs)
 
     def _overlays_read(self, result: tuple[list[tuple[Path, Overlay]], list[str]]) -> None:
         read, problems = result

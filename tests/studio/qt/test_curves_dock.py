@@ -31,6 +31,7 @@ def dock(qtbot, tmp_path):
     made = CurvesDock(Document(Project()), None, FakeRunner(), save_path=lambda *_: paths.pop(0))
     made.paths = paths
     qtbot.addWidget(made)
+    made.show()  # a hidden dock does not redraw
     return made
 
 
@@ -60,6 +61,18 @@ def test_the_slots_keep_the_step_losses_and_the_epoch_values(dock):
     assert dock.epoch_values("nothing") == []
     x, y = dock.raw_item.getData()
     assert list(y) == LOSSES and list(x) == list(range(1, 9))
+    assert set(dock._metric_items) == {"accuracy", "train_accuracy", "f1"}
+
+
+def test_a_hidden_dock_keeps_the_values_and_draws_them_when_shown(dock):
+    dock.hide()
+    _feed(dock)
+    assert dock.step_losses() == LOSSES
+    assert len(dock.raw_item.getData()[1] or []) == 0 and not dock._metric_items  # nothing drawn yet
+    dock.show()
+    x, y = dock.raw_item.getData()
+    assert list(y) == LOSSES and list(x) == list(range(1, 9))
+    assert list(dock.train_epoch_item.getData()[1]) == [1.45, 0.76]
     assert set(dock._metric_items) == {"accuracy", "train_accuracy", "f1"}
 
 

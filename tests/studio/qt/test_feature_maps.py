@@ -49,12 +49,12 @@ def conv_dock(qtbot):
     project.settings["dataset"] = None  # a random probe: fast, and labelled as such
     dock = _dock(qtbot, project)
     yield dock
-    dock.pool.waitForDone(10_000)
+    dock.worker.wait(10_000)
 
 
 def _refresh(dock, qtbot, node_id):
     dock.document.set_selection([node_id])
-    dock.pool.waitForDone(10_000)  # a selection while shown already computes; then the button
+    dock.worker.wait(10_000)  # a selection while shown already computes; then the button
     dock.output = None
     qtbot.mouseClick(dock.refresh_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dock.output is not None and dock.output_node == node_id, timeout=10_000)
@@ -115,7 +115,7 @@ def test_the_chosen_sample_index_and_split_are_what_the_preview_shows(qtbot):
     assert dock.sample_spin.maximum() == len(data.train) - 1
     qtbot.waitUntil(lambda: "training sample 5" in dock.status.text(), timeout=10_000)
     np.testing.assert_array_equal(dock.output, data.train[5][0].numpy())
-    dock.pool.waitForDone(10_000)
+    dock.worker.wait(10_000)
 
 
 def _small_conv_project(out_channels: int = 4) -> Project:
@@ -138,7 +138,7 @@ def test_an_edit_recomputes_the_preview(qtbot):
     dock.document.execute(SetParam("conv", "out_channels", 7))  # no Refresh: the edit alone recomputes
     qtbot.waitUntil(lambda: dock.output.shape[0] == 7, timeout=10_000)
     assert "channels 0–6 of 7" in dock.status.text()
-    dock.pool.waitForDone(10_000)
+    dock.worker.wait(10_000)
 
 
 def test_a_graph_that_does_not_compile_shows_the_reason(conv_dock, qtbot):
@@ -153,7 +153,7 @@ def test_a_graph_that_does_not_compile_shows_the_reason(conv_dock, qtbot):
 def test_stale_results_are_dropped(conv_dock, qtbot):
     conv_dock.document.set_selection(["conv1"])
     conv_dock.document.set_selection(["fc1"])  # asked before conv1's answer arrived
-    conv_dock.pool.waitForDone(10_000)
+    conv_dock.worker.wait(10_000)
     qtbot.waitUntil(lambda: conv_dock.output is not None, timeout=10_000)
     qtbot.wait(50)  # both answers delivered
     assert conv_dock.output_node == "fc1" and conv_dock.output.ndim == 1
@@ -182,10 +182,11 @@ def test_attention_node_shows_a_queries_by_keys_map(qtbot):
     assert "query" in left and "5 queries" in left and "key" in bottom and "7 keys" in bottom
     dock.view_combo.setCurrentText("output")
     assert dock.stack.currentIndex() == GRID_PAGE and "shape (5, 16)" in dock.status.text()
-    dock.pool.waitForDone(10_000)
+    dock.worker.wait(10_000)
 
 
-def test_self_attention_2d_shows_its_positions_map(qtbot):
+def _self_attention_2d_project() -> Project:
+    """An 8-channel 3×4 image through SelfAttention2d: 12 positions attend to 12 positions."""
     project = Project()
     graph = project.graph
     graph.add_node("Input", {"shape": (8, 3, 4)}, node_id="image")
@@ -193,21 +194,31 @@ def test_self_attention_2d_shows_its_positions_map(qtbot):
     graph.add_node("Output", node_id="output")
     graph.connect("image", "out", "sa", "in")
     graph.connect("sa", "out", "output", "in")
-    dock = _dock(qtbot, project)
+    return project
+
+
+def test_self_attention_2d_shows_its_positions_map(qtbot):
+    dock = _dock(qtbot, _self_attention_2d_project())
     dock.document.set_selection(["sa"])
     qtbot.waitUntil(lambda: dock.output is not None, timeout=10_000)
     assert dock.attention_item.image.shape == (12, 12)  # H·W positions attend to H·W positions
     assert "h·W+w" in dock.attention_plot.getPlotItem().getAxis("left").labelText
-    dock.pool.waitForDone(10_000)
+    dock.worker.wait(10_000)
 
 
-def test_live_maps_follow_the_runs_captures(qtbot):
+def _training_lenet(qtbot):
+    """A shown dock on lenet5 (random probe input) during a (fake) run, conv1 selected: (dock, runner)."""
     runner = FakeRunner()
     project = load_template("lenet5")
     project.settings["dataset"] = None
     dock = _dock(qtbot, project, runner)
     runner.set_state("running")
     dock.document.set_selection(["conv1"])
+    return dock, runner
+
+
+def test_live_maps_follow_the_runs_captures(qtbot):
+    dock, runner = _training_lenet(qtbot)
     assert runner.watched[-1] == ["conv1"]
     assert "next capture" in dock.status.text()
     maps = np.random.default_rng(1).standard_normal((6, 28, 28)).astype(np.float32)
@@ -221,7 +232,19 @@ def test_live_maps_follow_the_runs_captures(qtbot):
     runner.set_state("idle")  # the run ended: back to the preview with the run's weights
     qtbot.waitUntil(lambda: dock.live_step is None and dock.output_node == "fc1", timeout=10_000)
     assert "random input" in dock.status.text()
-    dock.pool.waitForDone(10_000)
+    dock.worker.wait(10_000)
+
+
+def test_a_hidden_dock_draws_no_capture_and_shows_the_latest_when_shown(qtbot):
+    dock, runner = _training_lenet(qtbot)
+    dock.hide()
+    maps = np.random.default_rng(3).standard_normal((6, 28, 28)).astype(np.float32)
+    for step in (20, 40):
+        runner.capture.emit(CaptureInfo(step, {}, {}, {"conv1": maps * step}))
+    assert dock.output is None and dock.image is None  # nothing rendered while hidden
+    dock.show()
+    np.testing.assert_array_equal(dock.output, maps * 40)
+    assert dock.live_step == 40 and "step 40, live" in dock.status.text() and dock.image is not None
 
 
 def test_grid_helpers():
@@ -247,7 +270,7 @@ def test_a_real_run_shows_live_maps_then_the_preview_with_its_weights(qtbot):
     qtbot.waitUntil(lambda: runner.state == "idle", timeout=30_000)
     qtbot.waitUntil(lambda: dock.live_step is None and "trained weights" in dock.status.text(),
                     timeout=10_000)
-    dock.pool.waitForDone(10_000)
+    dock.worker.wait(10_000)
 
 
 def _attention_classifier() -> Project:
@@ -291,19 +314,12 @@ def test_a_real_run_shows_the_attention_map_live(qtbot):
     assert info.feature_maps["attn"].shape == (8, 8)  # the output port, as before
     assert step == info.step and page == ATTENTION_PAGE and "live" in text and "attention weights 8×8" in text
     np.testing.assert_allclose(image, weights, rtol=1e-6)
-    dock.pool.waitForDone(10_000)
+    dock.worker.wait(10_000)
 
 
 def test_live_attention_keeps_the_toggle_and_names_the_positions(qtbot):
     runner = FakeRunner()
-    project = Project()
-    graph = project.graph
-    graph.add_node("Input", {"shape": (8, 3, 4)}, node_id="image")
-    graph.add_node("SelfAttention2d", {"in_dim": 8}, node_id="sa")
-    graph.add_node("Output", node_id="output")
-    graph.connect("image", "out", "sa", "in")
-    graph.connect("sa", "out", "output", "in")
-    dock = _dock(qtbot, project, runner)
+    dock = _dock(qtbot, _self_attention_2d_project(), runner)
     runner.set_state("running")
     dock.document.set_selection(["sa"])
     rng = np.random.default_rng(2)

@@ -4,6 +4,7 @@ end to end from a real training run started in the window; the runner's capture 
 from __future__ import annotations
 
 import math
+import threading
 
 from PySide6.QtCore import QEvent
 from PySide6.QtGui import QColor, QHelpEvent, QImage, QPainter, QTransform
@@ -219,19 +220,30 @@ def test_training_from_the_window_puts_badges_on_the_nodes(make_window, qtbot):
         assert scene.node_item("fc1").health is None
 
 
-def test_watch_nodes_reaches_a_running_trainer(make_window, qtbot):
+def test_watch_nodes_reaches_a_running_trainer(make_window, qtbot, monkeypatch):
     project = load_template("mlp")
     project.settings.update(epochs=1, batch_size=128)
     project.settings["capture"] = {"enabled": True, "every_n_steps": 3}
     window = make_window(project)
     runner = window.runner
     maps: list[set[str]] = []
+    watched = threading.Event()
 
     def seen(info: CaptureInfo) -> None:
         maps.append(set(info.feature_maps))
         if len(maps) == 1:
             runner.watch_nodes(["fc2"])
+            watched.set()
 
+    # the training thread waits after its first capture until the UI has asked for fc2: a fast run must
+    # not finish all its capture steps before the UI thread gets to react
+    relay_capture = runner._relay.on_capture
+
+    def capture_then_wait(info: CaptureInfo) -> None:
+        relay_capture(info)
+        watched.wait(10)
+
+    monkeypatch.setattr(runner._relay, "on_capture", capture_then_wait)
     runner.capture.connect(seen)
     with qtbot.waitSignal(runner.finished, timeout=60_000):
         window.named_actions["actionTrain"].trigger()

@@ -80,6 +80,7 @@ def test_dock_lists_the_selected_nodes_parameters(qtbot):
     document = Document(load_template("lenet5"))
     dock = InspectorDock(document)
     qtbot.addWidget(dock)
+    dock.show()
     document.set_selection(["conv1"])
     items = [dock.source_combo.itemText(i) for i in range(dock.source_combo.count())]
     assert any(t.startswith("conv1.weight") for t in items)
@@ -93,6 +94,31 @@ def test_dock_lists_the_selected_nodes_parameters(qtbot):
     assert dock.source_combo.itemText(0).startswith("conv1 output")
     document.set_selection(["conv1_relu"])
     assert dock.source_combo.count() == 0 and dock.inspector.array is None
+
+
+def test_a_hidden_dock_builds_nothing_and_shows_the_current_selection_when_shown(qtbot, monkeypatch):
+    from studio.graph import registry
+
+    built = []
+    real_build = registry.build_module
+    monkeypatch.setattr(registry, "build_module", lambda *args: built.append(args[0]) or real_build(*args))
+    document = Document(load_template("lenet5"))
+    dock = InspectorDock(document)
+    qtbot.addWidget(dock)
+    for node_id in ("conv1", "fc1", "fc2"):
+        document.set_selection([node_id])
+    dock.show_output("fc2", np.zeros(10, dtype=np.float32))
+    assert built == [] and dock.source_combo.count() == 0
+    dock.show()
+    assert len(built) == 1 and built[0].type == "Linear"  # fc2 only, once
+    items = [dock.source_combo.itemText(i) for i in range(dock.source_combo.count())]
+    assert items[:3] == ["fc2 output (probe sample)", "fc2.weight (initial)", "fc2.bias (initial)"]
+    assert dock.inspector.array is not None and dock.inspector.array.shape == (10,)
+    dock.hide()
+    document.set_selection(["conv1"])
+    assert len(built) == 1
+    dock.show()
+    assert dock.source_combo.itemText(0) == "conv1.weight (initial)" and len(built) == 2
 
 
 # ------------------------------------------------------------------------------------------ gradients ---
@@ -134,7 +160,7 @@ def _choose_gradient(dock, qtbot, node_id, name):
     dock.source_combo.setCurrentText(f"gradient of {name}")
     assert dock.source_combo.currentText() == f"gradient of {name}"
     qtbot.waitUntil(lambda: dock.gradients is not None or dock.gradient_error is not None, timeout=20_000)
-    dock.pool.waitForDone(10_000)
+    dock.worker.wait(10_000)
 
 
 def test_gradient_of_a_linear_weight_equals_engine_autograd_on_the_first_batch(qtbot):
@@ -194,4 +220,4 @@ def test_an_edit_recomputes_the_gradient(qtbot):
     qtbot.waitUntil(lambda: dock.inspector.array is not None and dock.inspector.array.shape == (64, 96),
                     timeout=20_000)
     assert before.shape == (64, 128)
-    dock.pool.waitForDone(10_000)
+    dock.worker.wait(10_000)

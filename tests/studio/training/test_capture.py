@@ -5,27 +5,9 @@ import pytest
 
 import engine
 from studio.graph.compile import compile_graph
-from studio.graph.model import Graph
 from studio.graph.project import Project
 from studio.training.capture import Capture, tensor_stats
-from studio.training.datasets import open_dataset
 from studio.training.trainer import Trainer
-
-
-def graph() -> Graph:
-    g = Graph()
-    g.add_node("Input", {"shape": (2,)}, node_id="x")
-    g.add_node("Linear", {"in_features": 2, "out_features": 8}, node_id="fc1")
-    g.add_node("ReLU", node_id="act")
-    g.add_node("Linear", {"in_features": 8, "out_features": 2}, node_id="fc2")
-    g.add_node("Output", node_id="out")
-    for src, dst in (("x", "fc1"), ("fc1", "act"), ("act", "fc2"), ("fc2", "out")):
-        g.connect(src, "out", dst, "in")
-    g.add_node("Target", {"shape": ()}, node_id="y")
-    g.add_node("CrossEntropy", node_id="ce")
-    g.connect("fc2", "out", "ce", "input")
-    g.connect("y", "out", "ce", "target")
-    return g
 
 
 def hooks(model):
@@ -41,8 +23,8 @@ def test_tensor_stats_of_a_known_tensor():
     assert tensor_stats(engine.ones(1))["std"] == 0.0
 
 
-def test_a_capture_step_records_activations_gradients_and_feature_maps_exactly():
-    model = compile_graph(graph(), include_loss=True)
+def test_a_capture_step_records_activations_gradients_and_feature_maps_exactly(tiny_classifier):
+    model = compile_graph(tiny_classifier(), include_loss=True)
     x, y = engine.randn(32, 2), engine.randint(0, 2, (32,))
     probe = (x[:1], y[:1])
     capture = Capture(model, every_n_steps=10, nodes=["act", "fc2"], probe=probe)
@@ -67,14 +49,14 @@ def test_a_capture_step_records_activations_gradients_and_feature_maps_exactly()
     assert info.feature_maps["fc2"].shape == (2,)
 
 
-def test_capture_is_due_on_the_first_step_and_every_n_steps():
-    capture = Capture(compile_graph(graph(), include_loss=True), every_n_steps=4)
+def test_capture_is_due_on_the_first_step_and_every_n_steps(tiny_classifier):
+    capture = Capture(compile_graph(tiny_classifier(), include_loss=True), every_n_steps=4)
     assert [s for s in range(1, 13) if capture.due(s)] == [1, 4, 8, 12]
 
 
-def test_an_unknown_feature_map_node_is_refused_up_front():
+def test_an_unknown_feature_map_node_is_refused_up_front(tiny_classifier):
     with pytest.raises(Exception, match="cannot capture 'nope'"):
-        Capture(compile_graph(graph(), include_loss=True), nodes=["nope"])
+        Capture(compile_graph(tiny_classifier(), include_loss=True), nodes=["nope"])
 
 
 class Watch:
@@ -88,23 +70,29 @@ class Watch:
         self.captures.append(info)
 
 
-def _trainer(capture):
-    data = open_dataset({"name": "moons", "options": {"count": 100}})
-    project = Project(graph=graph(), settings={"epochs": 2, "batch_size": 8, "capture": capture})
-    watch = Watch()
-    trainer = Trainer(project, callbacks=watch, data=data)
-    watch.trainer = trainer
-    return trainer, watch
+@pytest.fixture
+def watched_trainer(tiny_classifier, moons):
+    """watched_trainer(capture settings) -> (a Trainer of 2 epochs of 10 steps, its Watch)."""
+
+    def make(capture):
+        settings = {"epochs": 2, "batch_size": 8, "capture": capture}
+        project = Project(graph=tiny_classifier(), settings=settings)
+        watch = Watch()
+        trainer = Trainer(project, callbacks=watch, data=moons())
+        watch.trainer = trainer
+        return trainer, watch
+
+    return make
 
 
-def test_capture_off_installs_no_hooks_and_reports_nothing():
-    trainer, watch = _trainer({"enabled": False})
+def test_capture_off_installs_no_hooks_and_reports_nothing(watched_trainer):
+    trainer, watch = watched_trainer({"enabled": False})
     assert trainer.run().status == "finished"
     assert watch.captures == [] and set(watch.hooks_between) == {0}
 
 
-def test_capture_on_reports_every_n_steps_and_unhooks_between_steps():
-    trainer, watch = _trainer({"enabled": True, "every_n_steps": 5, "nodes": ["act"]})
+def test_capture_on_reports_every_n_steps_and_unhooks_between_steps(watched_trainer):
+    trainer, watch = watched_trainer({"enabled": True, "every_n_steps": 5, "nodes": ["act"]})
     result = trainer.run()  # 80 samples / 8 = 10 steps per epoch
     assert [c.step for c in watch.captures] == [1, 5, 10, 15, 20]
     assert set(watch.hooks_between) == {0}
@@ -115,8 +103,8 @@ def test_capture_on_reports_every_n_steps_and_unhooks_between_steps():
     assert result.steps_done == 20
 
 
-def test_capture_does_not_change_training():
-    off, _ = _trainer({"enabled": False})
-    on, _ = _trainer({"enabled": True, "every_n_steps": 3, "nodes": ["act"]})
+def test_capture_does_not_change_training(watched_trainer):
+    off, _ = watched_trainer({"enabled": False})
+    on, _ = watched_trainer({"enabled": True, "every_n_steps": 3, "nodes": ["act"]})
     a, b = off.run(), on.run()
     assert [h.train_loss for h in a.history] == [h.train_loss for h in b.history]

@@ -6,37 +6,26 @@ import numpy as np
 import pytest
 
 import engine
-from studio.graph.model import Graph
 from studio.graph.project import Project
 from studio.training import checkpoints as ckpt
-from studio.training.datasets import open_dataset
 from studio.training.trainer import Trainer
-
-
-def graph() -> Graph:
-    g = Graph()
-    g.add_node("Input", {"shape": (2,)}, node_id="x")
-    g.add_node("Linear", {"in_features": 2, "out_features": 16}, node_id="fc1")
-    g.add_node("ReLU", node_id="act")
-    g.add_node("Dropout", {"p": 0.2}, node_id="drop")  # draws from the engine RNG: its state must resume
-    g.add_node("Linear", {"in_features": 16, "out_features": 2}, node_id="fc2")
-    g.add_node("Output", node_id="out")
-    for src, dst in (("x", "fc1"), ("fc1", "act"), ("act", "drop"), ("drop", "fc2"), ("fc2", "out")):
-        g.connect(src, "out", dst, "in")
-    g.add_node("Target", {"shape": ()}, node_id="y")
-    g.add_node("CrossEntropy", node_id="ce")
-    g.connect("fc2", "out", "ce", "input")
-    g.connect("y", "out", "ce", "target")
-    return g
-
 
 SETTINGS = {"epochs": 2, "batch_size": 16, "optimizer": "Adam", "optimizer_options": {"lr": 0.01},
             "scheduler": "StepLR", "scheduler_options": {"step_size": 1, "gamma": 0.5}, "seed": 7,
             "metrics": ["accuracy"]}
 
 
-def data():
-    return open_dataset({"name": "moons", "options": {"count": 200}, "seed": 2})
+@pytest.fixture
+def graph(tiny_classifier):
+    """graph() -> the tiny classifier with 16 hidden units and a Dropout, which draws from the engine RNG:
+    its state must resume too."""
+    return lambda: tiny_classifier(hidden=16, dropout=0.2)
+
+
+@pytest.fixture
+def data(moons):
+    """data() -> 200 two-moons samples: 160 train, 10 batches per epoch."""
+    return lambda: moons(count=200, seed=2)
 
 
 class Losses:
@@ -60,7 +49,7 @@ def assert_same(a, b):
 
 
 @pytest.fixture
-def uninterrupted(tmp_path):
+def uninterrupted(tmp_path, graph, data):
     rec = Losses()
     trainer = Trainer(Project(graph=graph(), settings=SETTINGS), callbacks=rec, data=data(),
                       run_dir=tmp_path / "whole")
@@ -69,7 +58,7 @@ def uninterrupted(tmp_path):
     return rec.losses, state(trainer.model), result
 
 
-def test_one_epoch_then_resume_equals_two_epochs_in_one_go(tmp_path, uninterrupted):
+def test_one_epoch_then_resume_equals_two_epochs_in_one_go(tmp_path, uninterrupted, graph, data):
     losses, weights, whole = uninterrupted
     first = Losses()
     part = Trainer(Project(graph=graph(), settings=SETTINGS), callbacks=first, data=data(),
@@ -89,7 +78,8 @@ def test_one_epoch_then_resume_equals_two_epochs_in_one_go(tmp_path, uninterrupt
         [(h.train_loss, h.val_loss, h.metrics, h.lr) for h in whole.history]
 
 
-def test_stop_mid_epoch_saves_a_checkpoint_and_resuming_continues_exactly(tmp_path, uninterrupted):
+def test_stop_mid_epoch_saves_a_checkpoint_and_resuming_continues_exactly(tmp_path, uninterrupted, graph,
+                                                                          data):
     losses, weights, whole = uninterrupted
     first = Losses(stop_at=5)  # 160 training samples / 16: 10 batches per epoch
     stopped = Trainer(Project(graph=graph(), settings=SETTINGS), callbacks=first, data=data(),
@@ -111,7 +101,7 @@ def test_stop_mid_epoch_saves_a_checkpoint_and_resuming_continues_exactly(tmp_pa
     assert len(rows) == 3  # header + 2 epochs, no duplicates
 
 
-def test_a_crashed_run_resumes_from_its_last_checkpoint(tmp_path, uninterrupted):
+def test_a_crashed_run_resumes_from_its_last_checkpoint(tmp_path, uninterrupted, graph, data):
     losses, weights, _ = uninterrupted
     broken = data()
 
@@ -140,14 +130,14 @@ def test_a_crashed_run_resumes_from_its_last_checkpoint(tmp_path, uninterrupted)
     assert_same(state(resumed.model), weights)
 
 
-def test_a_finished_run_continues_for_more_epochs(tmp_path):
+def test_a_finished_run_continues_for_more_epochs(tmp_path, graph, data):
     project = Project(graph=graph(), settings={**SETTINGS, "epochs": 1})
     Trainer(project, data=data(), run_dir=tmp_path / "run").run()
     more = Trainer(project, data=data(), resume_from=tmp_path / "run").run(epochs=3)
     assert (more.status, more.epochs_done, [h.epoch for h in more.history]) == ("finished", 3, [1, 2, 3])
 
 
-def test_resuming_with_another_graph_fails_with_a_clear_message(tmp_path):
+def test_resuming_with_another_graph_fails_with_a_clear_message(tmp_path, graph, data):
     Trainer(Project(graph=graph(), settings={**SETTINGS, "epochs": 1}), data=data(),
             run_dir=tmp_path / "run").run()
     other = graph()

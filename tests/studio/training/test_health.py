@@ -9,32 +9,13 @@ import pytest
 import engine
 from studio.graph.blocks import group_into_block
 from studio.graph.compile import compile_graph
-from studio.graph.model import Graph
 from studio.graph.project import Project
 from studio.training import health as H
 from studio.training.callbacks import CaptureInfo
 from studio.training.capture import Capture
-from studio.training.datasets import open_dataset
 from studio.training.trainer import Trainer
 
 HEALTHY_STATS = {"mean": 0.3, "std": 0.5, "min": 0.0, "max": 2.0, "zeros": 0.45}
-
-
-def graph() -> Graph:
-    """x -> fc1 -> act (ReLU) -> fc2 -> out, trained with a cross-entropy against y."""
-    g = Graph()
-    g.add_node("Input", {"shape": (2,)}, node_id="x")
-    g.add_node("Linear", {"in_features": 2, "out_features": 8}, node_id="fc1")
-    g.add_node("ReLU", node_id="act")
-    g.add_node("Linear", {"in_features": 8, "out_features": 2}, node_id="fc2")
-    g.add_node("Output", node_id="out")
-    for src, dst in (("x", "fc1"), ("fc1", "act"), ("act", "fc2"), ("fc2", "out")):
-        g.connect(src, "out", dst, "in")
-    g.add_node("Target", {"shape": ()}, node_id="y")
-    g.add_node("CrossEntropy", node_id="ce")
-    g.connect("fc2", "out", "ce", "input")
-    g.connect("y", "out", "ce", "target")
-    return g
 
 
 def info(grads=None, activations=None, step=7) -> CaptureInfo:
@@ -96,8 +77,8 @@ def test_nan_and_huge_activations():
     assert kinds(huge) == ["huge_activation"] and huge.level == H.WARNING
 
 
-def test_parameters_map_to_their_node_including_inside_blocks():
-    g = graph()
+def test_parameters_map_to_their_node_including_inside_blocks(tiny_classifier):
+    g = tiny_classifier()
     _, block = group_into_block(g, ["fc1", "act"], "dense")
     model = compile_graph(g, include_loss=True)
     capture = Capture(model)
@@ -143,10 +124,10 @@ def test_nested_blocks_resolve_level_by_level():
     assert H.view_health(health, ["elsewhere"], ["fc"]) == {}
 
 
-def test_feature_maps_follow_watch_nodes_mid_run():
-    data = open_dataset({"name": "moons", "options": {"count": 100}})
-    project = Project(graph=graph(), settings={"epochs": 1, "batch_size": 8,
-                                               "capture": {"enabled": True, "every_n_steps": 2}})
+def test_feature_maps_follow_watch_nodes_mid_run(tiny_classifier, moons):
+    data = moons()
+    project = Project(graph=tiny_classifier(), settings={"epochs": 1, "batch_size": 8,
+                                                         "capture": {"enabled": True, "every_n_steps": 2}})
     seen: list[CaptureInfo] = []
 
     class Watch:
@@ -167,8 +148,9 @@ def test_feature_maps_follow_watch_nodes_mid_run():
     assert all(np.isfinite(health[n].grad_norm) for n in ("fc1", "fc2"))
 
 
-def test_a_relu_killed_by_a_huge_negative_bias_is_reported_dead_and_the_layer_before_stops_learning():
-    model = compile_graph(graph(), include_loss=True)
+def test_a_relu_killed_by_a_huge_negative_bias_is_reported_dead_and_the_layer_before_stops_learning(
+        tiny_classifier):
+    model = compile_graph(tiny_classifier(), include_loss=True)
     with engine.no_grad():
         model.fc1.bias.fill_(-1e3)
     capture = Capture(model)

@@ -8,43 +8,22 @@ import numpy as np
 import pytest
 from safetensors.numpy import load_file
 
-from studio.graph.model import Graph
 from studio.graph.project import Project
 from studio.training.datasets import open_dataset
 from studio.training.runs import compare_runs, list_runs, load_run, new_run_dir, runs_dir
 from studio.training.trainer import Trainer
 
 
-def graph() -> Graph:
-    g = Graph()
-    g.add_node("Input", {"shape": (2,)}, node_id="x")
-    g.add_node("Linear", {"in_features": 2, "out_features": 8}, node_id="fc1")
-    g.add_node("ReLU", node_id="act")
-    g.add_node("Linear", {"in_features": 8, "out_features": 2}, node_id="fc2")
-    g.add_node("Output", node_id="out")
-    for src, dst in (("x", "fc1"), ("fc1", "act"), ("act", "fc2"), ("fc2", "out")):
-        g.connect(src, "out", dst, "in")
-    g.add_node("Target", {"shape": ()}, node_id="y")
-    g.add_node("CrossEntropy", node_id="ce")
-    g.connect("fc2", "out", "ce", "input")
-    g.connect("y", "out", "ce", "target")
-    return g
-
-
-def data():
-    return open_dataset({"name": "moons", "options": {"count": 100}})
-
-
 @pytest.fixture
-def saved(tmp_path):
+def saved(tmp_path, tiny_classifier):
     settings = {"epochs": 2, "batch_size": 16, "metrics": ["accuracy", "top2"]}
-    project = Project(graph=graph(), settings=settings)
+    project = Project(graph=tiny_classifier(), settings=settings)
     project.save(tmp_path / "model.msproj")
     return project
 
 
-def test_a_saved_project_trains_into_a_run_folder_with_every_file(saved, tmp_path):
-    trainer = Trainer(saved, data=data(), run_name="first try")
+def test_a_saved_project_trains_into_a_run_folder_with_every_file(saved, tmp_path, moons):
+    trainer = Trainer(saved, data=moons(), run_name="first try")
     result = trainer.run()
     folder = result.run_dir
     assert folder.parent == tmp_path / "runs" and folder.name.endswith("-first-try")
@@ -74,10 +53,10 @@ def test_a_saved_project_trains_into_a_run_folder_with_every_file(saved, tmp_pat
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model.msproj", "runs"]
 
 
-def test_runs_list_load_and_compare(saved, tmp_path):
-    Trainer(saved, data=data()).run()
+def test_runs_list_load_and_compare(saved, tmp_path, moons):
+    Trainer(saved, data=moons()).run()
     saved.settings["optimizer_options"] = {"lr": 0.05}
-    Trainer(saved, data=data(), run_name="fast").run(epochs=1)
+    Trainer(saved, data=moons(), run_name="fast").run(epochs=1)
     runs = list_runs(tmp_path / "model.msproj")
     assert runs == list_runs(tmp_path)
     assert len(runs) == 2 and runs[1].name.endswith("-fast")
@@ -98,22 +77,23 @@ def test_runs_list_load_and_compare(saved, tmp_path):
     assert runs[1].name in text and "optimizer_options.lr" in text.splitlines()[0]
 
 
-def test_an_explicit_run_dir_is_used_even_without_a_project_path(tmp_path):
-    project = Project(graph=graph(), settings={"epochs": 1})
-    result = Trainer(project, data=data(), run_dir=tmp_path / "r").run()
+def test_an_explicit_run_dir_is_used_even_without_a_project_path(tmp_path, tiny_classifier, moons):
+    project = Project(graph=tiny_classifier(), settings={"epochs": 1})
+    result = Trainer(project, data=moons(), run_dir=tmp_path / "r").run()
     assert result.run_dir == tmp_path / "r"
     assert load_run(tmp_path / "r").status == "finished"
 
 
-def test_a_failed_run_records_its_message_and_traceback(tmp_path):
+def test_a_failed_run_records_its_message_and_traceback(tmp_path, tiny_classifier, moons):
     wrong = open_dataset({"name": "sine", "options": {"count": 50}})  # 1 feature, the Input takes 2
-    result = Trainer(Project(graph=graph(), settings={"epochs": 1}), data=wrong, run_dir=tmp_path / "r").run()
+    result = Trainer(Project(graph=tiny_classifier(), settings={"epochs": 1}), data=wrong,
+                     run_dir=tmp_path / "r").run()
     assert result.status == "failed" and "shape (2,)" in result.message
     assert not (tmp_path / "r").exists()  # refused before training: no run folder
 
-    broken = data()
+    broken = moons()
     broken.val = None  # fails at the first validation, inside the loop
-    result = Trainer(Project(graph=graph(), settings={"epochs": 1}), data=broken,
+    result = Trainer(Project(graph=tiny_classifier(), settings={"epochs": 1}), data=broken,
                      run_dir=tmp_path / "r").run()
     assert result.status == "failed"
     info = load_run(tmp_path / "r")

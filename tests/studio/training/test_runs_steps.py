@@ -4,35 +4,12 @@ resumed runs keep theirs, and damaged or older run folders still list with a cle
 import numpy as np
 import pytest
 
-from studio.graph.model import Graph
 from studio.graph.project import Project
-from studio.training.datasets import open_dataset
 from studio.training.runs import RunError, list_runs, load_run, read_steps, runs_dir
 from studio.training.trainer import Trainer
 
-
-def graph() -> Graph:
-    g = Graph()
-    g.add_node("Input", {"shape": (2,)}, node_id="x")
-    g.add_node("Linear", {"in_features": 2, "out_features": 8}, node_id="fc1")
-    g.add_node("ReLU", node_id="act")
-    g.add_node("Linear", {"in_features": 8, "out_features": 2}, node_id="fc2")
-    g.add_node("Output", node_id="out")
-    for src, dst in (("x", "fc1"), ("fc1", "act"), ("act", "fc2"), ("fc2", "out")):
-        g.connect(src, "out", dst, "in")
-    g.add_node("Target", {"shape": ()}, node_id="y")
-    g.add_node("CrossEntropy", node_id="ce")
-    g.connect("fc2", "out", "ce", "input")
-    g.connect("y", "out", "ce", "target")
-    return g
-
-
 SETTINGS = {"epochs": 2, "batch_size": 16, "seed": 3, "scheduler": "StepLR",
             "scheduler_options": {"step_size": 1, "gamma": 0.5}}
-
-
-def data():
-    return open_dataset({"name": "moons", "options": {"count": 100}, "seed": 1})  # 80 train: 5 batches
 
 
 class Recorder:
@@ -50,16 +27,23 @@ class Recorder:
         self.on_disk_at_epoch_end.append(len(read_steps(self.trainer.run_folder)))
 
 
-def train(folder, stop_at=None, resume=False):
-    rec = Recorder(stop_at)
-    project = Project(graph=graph(), settings=SETTINGS)
-    if resume:
-        trainer = Trainer(project, callbacks=rec, data=data(), resume_from=folder)
-    else:
-        trainer = Trainer(project, callbacks=rec, data=data(), run_dir=folder)
-    trainer.run_folder = folder
-    rec.trainer = trainer
-    return trainer.run(), rec
+@pytest.fixture
+def train(tiny_classifier, moons):
+    """train(folder, stop_at=None, resume=False) -> (the RunResult, its Recorder): 2 epochs of 5 steps."""
+
+    def run(folder, stop_at=None, resume=False):
+        rec = Recorder(stop_at)
+        project = Project(graph=tiny_classifier(), settings=SETTINGS)
+        data = moons(seed=1)  # 80 training samples: 5 batches
+        if resume:
+            trainer = Trainer(project, callbacks=rec, data=data, resume_from=folder)
+        else:
+            trainer = Trainer(project, callbacks=rec, data=data, run_dir=folder)
+        trainer.run_folder = folder
+        rec.trainer = trainer
+        return trainer.run(), rec
+
+    return run
 
 
 def rows(history):
@@ -67,7 +51,7 @@ def rows(history):
     return list(zip(*(column.tolist() for column in columns)))
 
 
-def test_every_step_is_written_at_each_epoch_end_and_read_back(tmp_path):
+def test_every_step_is_written_at_each_epoch_end_and_read_back(tmp_path, train):
     result, rec = train(tmp_path / "run")
     assert result.status == "finished"
     history = read_steps(tmp_path / "run")
@@ -80,7 +64,7 @@ def test_every_step_is_written_at_each_epoch_end_and_read_back(tmp_path):
     assert header == "step,epoch,loss,lr"
 
 
-def test_a_stopped_run_keeps_its_steps_and_resuming_continues_them(tmp_path):
+def test_a_stopped_run_keeps_its_steps_and_resuming_continues_them(tmp_path, train):
     whole, _ = train(tmp_path / "whole")
     stopped, rec = train(tmp_path / "run", stop_at=7)  # mid epoch 2
     assert (stopped.status, stopped.steps_done) == ("stopped", 7)
@@ -91,7 +75,7 @@ def test_a_stopped_run_keeps_its_steps_and_resuming_continues_them(tmp_path):
     assert rows(read_steps(tmp_path / "run")) == rows(read_steps(tmp_path / "whole"))
 
 
-def test_resuming_drops_steps_taken_after_the_checkpoint(tmp_path):
+def test_resuming_drops_steps_taken_after_the_checkpoint(tmp_path, train):
     train(tmp_path / "run", stop_at=3)
     steps = tmp_path / "run" / "steps.csv"
     steps.write_text(steps.read_text() + "4,1,9.5,0.001\n")  # a crash after the checkpoint wrote more
@@ -100,7 +84,7 @@ def test_resuming_drops_steps_taken_after_the_checkpoint(tmp_path):
     assert history.step.tolist() == list(range(1, 11)) and 9.5 not in history.loss.tolist()
 
 
-def test_older_runs_without_steps_still_load_and_damaged_steps_name_the_file(tmp_path):
+def test_older_runs_without_steps_still_load_and_damaged_steps_name_the_file(tmp_path, train):
     result, _ = train(tmp_path / "run")
     (tmp_path / "run" / "steps.csv").unlink()
     assert len(read_steps(tmp_path / "run")) == 0
@@ -114,7 +98,7 @@ def test_older_runs_without_steps_still_load_and_damaged_steps_name_the_file(tmp
         read_steps(tmp_path / "run")
 
 
-def test_a_damaged_run_json_lists_as_broken_with_the_reason(tmp_path):
+def test_a_damaged_run_json_lists_as_broken_with_the_reason(tmp_path, train):
     folder = runs_dir(tmp_path) / "20240102-030405"
     train(folder)
     (folder / "run.json").write_text('{"status": "finis')
