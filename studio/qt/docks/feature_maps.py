@@ -19,8 +19,8 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
@@ -39,7 +39,7 @@ from studio.training.attention import attention_axes
 from studio.training.probe import ProbeResult, probe_node
 
 from .background import BackgroundCall
-from .map_images import channel_grid, colormap_lut, rgb_image, vector_strip
+from .map_images import FitImageLabel, channel_grid, colormap_lut, rgb_image, vector_strip
 
 MAX_CHANNELS = 64
 PREVIEW_DELAY_MS = 300  # an edit or a sample change recomputes after this long without another one
@@ -132,9 +132,8 @@ class FeatureMapsDock(QDockWidget):
         self.status = QLabel("Select a node to see its feature maps.")
         self.status.setObjectName("featureStatus")
         self.status.setWordWrap(True)
-        self.grid_label = QLabel()
+        self.grid_label = FitImageLabel()
         self.grid_label.setObjectName("featureGrid")
-        self.grid_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.grid_label)
@@ -209,7 +208,7 @@ class FeatureMapsDock(QDockWidget):
         self.worker.forget()  # a computation for the previous project is no longer wanted
         self.output, self.attention, self.output_node, self.image = None, None, None, None
         self.last_capture = None
-        self.grid_label.clear()
+        self.grid_label.set_image(None)
         self.status.setText("Select a node to see its feature maps.")
         self._update_sample_controls({})
         self._update_controls()
@@ -270,7 +269,7 @@ class FeatureMapsDock(QDockWidget):
     def _failed(self, message: str) -> None:
         self.failed = message
         self.output, self.attention, self.image = None, None, None
-        self.grid_label.clear()
+        self.grid_label.set_image(None)
         self.stack.setCurrentIndex(GRID_PAGE)
         self._update_controls()
         self.status.setText(f"Cannot show this node: {message}")
@@ -369,6 +368,6 @@ class FeatureMapsDock(QDockWidget):
 
     def _show(self, rgb: np.ndarray, text: str) -> None:
         self.image = rgb_image(rgb)
-        self.grid_label.setPixmap(QPixmap.fromImage(self.image))
+        self.grid_label.set_image(self.image)
         self.stack.setCurrentIndex(GRID_PAGE)
         self.status.setText(text)

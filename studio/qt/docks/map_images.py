@@ -1,12 +1,15 @@
 """Arrays to pictures for the feature-map dock: colormap lookup tables, per-map normalisation and the
-grid of channel tiles (numpy only; `rgb_image` wraps the result in a QImage)."""
+grid of channel tiles (numpy only; `rgb_image` wraps the result in a QImage), and the label that shows
+the grid enlarged to fill the dock."""
 
 from __future__ import annotations
 
 import math
 
 import numpy as np
-from PySide6.QtGui import QImage
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QImage, QPixmap, QResizeEvent
+from PySide6.QtWidgets import QLabel, QWidget
 
 TILE_MIN = 48  # small maps are enlarged (nearest neighbour) to at least this many pixels a side
 _VIRIDIS_ANCHORS = np.array([[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]],
@@ -61,3 +64,42 @@ def rgb_image(rgb: np.ndarray) -> QImage:
     data = np.ascontiguousarray(rgb)
     height, width = data.shape[:2]
     return QImage(data.data, width, height, 3 * width, QImage.Format.Format_RGB888).copy()
+
+
+class FitImageLabel(QLabel):
+    """Shows an image enlarged by the largest whole factor that fits the label (nearest neighbour, so each
+    value stays a crisp block), never shrunk below its own size; pixmap() is the image at that zoom."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._source: QImage | None = None
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setMinimumSize(1, 1)
+
+    def set_image(self, image: QImage | None) -> None:
+        self._source = image
+        self._fit()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return self._source.size() if self._source is not None and not self._source.isNull() else QSize(1, 1)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name: the zoomed pixmap must not pin the size
+        return QSize(1, 1)
+
+    def zoom(self) -> int:
+        if self._source is None or self._source.isNull():
+            return 1
+        return max(1, min(self.width() // self._source.width(), self.height() // self._source.height()))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        if self._source is None or self._source.isNull():
+            self.clear()
+            return
+        zoom = self.zoom()
+        size = self._source.size() * zoom
+        self.setPixmap(QPixmap.fromImage(self._source.scaled(size, Qt.AspectRatioMode.IgnoreAspectRatio,
+                                                             Qt.TransformationMode.FastTransformation)))

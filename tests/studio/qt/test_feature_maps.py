@@ -9,7 +9,7 @@ from studio.graph.commands import SetParam
 from studio.graph.model import Graph
 from studio.graph.project import Project
 from studio.qt.docks.feature_maps import ATTENTION_PAGE, GRID_PAGE, FeatureMapsDock
-from studio.qt.docks.map_images import channel_grid, colormap_lut
+from studio.qt.docks.map_images import FitImageLabel, channel_grid, colormap_lut
 from studio.qt.document import Document
 from studio.templates import load_template
 from studio.training.callbacks import CaptureInfo
@@ -339,3 +339,25 @@ def test_live_attention_keeps_the_toggle_and_names_the_positions(qtbot):
     assert dock.stack.currentIndex() == ATTENTION_PAGE
     runner.capture.emit(CaptureInfo(60, {}, {}, {"sa": maps}))  # a capture without the map: output only
     assert not dock.view_combo.isEnabled() and dock.stack.currentIndex() == GRID_PAGE
+
+
+def test_the_grid_is_enlarged_to_fill_the_dock_by_whole_factors(conv_dock, qtbot):
+    _refresh(conv_dock, qtbot, "conv1")
+    image = conv_dock.image
+    conv_dock.resize(image.width() * 4 + 200, image.height() * 4 + 300)
+    conv_dock.show()
+    qtbot.waitUntil(lambda: conv_dock.grid_label.zoom() >= 2)
+    assert conv_dock.grid_label.pixmap().size() == image.size() * conv_dock.grid_label.zoom()
+
+    label = FitImageLabel()
+    qtbot.addWidget(label)
+    label.show()
+    qtbot.waitExposed(label)
+    label.set_image(image)
+    label.resize(image.width() * 3 + 5, image.height() * 4)
+    assert label.zoom() == 3 and label.pixmap().size() == image.size() * 3
+    assert label.pixmap().toImage().pixelColor(7, 7) == image.pixelColor(2, 2)  # nearest neighbour
+    label.resize(image.width() // 2, image.height() // 2)
+    assert label.zoom() == 1 and label.pixmap().size() == image.size()  # never shrunk below its size
+    label.set_image(None)
+    assert label.pixmap().isNull()
