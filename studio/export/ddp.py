@@ -65,6 +65,7 @@ def train_pieces(find_unused: bool) -> dict[str, str]:
         "print_guard": "        if rank == 0:\n    ",
         "save": "    if out and rank == 0:\n        save_weights(model.module, out)\n"
                 "        print(f\"saved {out}\")\n",
-        "teardown": "    dist.destroy_process_group()\n",
+        # every process leaves together: one tearing down gloo while another still saves aborted it
+        "teardown": "    dist.barrier()\n    dist.destroy_process_group()\n",
         "result": "model.module",
     }
