@@ -82,6 +82,20 @@ def gemm(a, b):
     return a @ b
 
 
+def gemm_pair(a1, b1, a2, b2) -> tuple:
+    """(a1 @ b1, a2 @ b2): two independent products (a layer's input and weight gradients) side by side,
+    each whole on its own thread, which costs one hand-off instead of splitting both."""
+    work1 = a1.shape[0] * a1.shape[1] * b1.shape[1]
+    work2 = a2.shape[0] * a2.shape[1] * b2.shape[1]
+    balanced = max(work1, work2) <= 4 * min(work1, work2)
+    if (num_threads() < 2 or min(work1, work2) < MIN_PARALLEL_MACS or not balanced
+            or type(a1) is not np.ndarray or type(a2) is not np.ndarray):
+        return gemm(a1, b1), gemm(a2, b2)
+    second = _pool(1).submit(np.matmul, a2, b2)
+    first = a1 @ b1
+    return first, second.result()
+
+
 def _bounds(n: int, parts: int) -> list[int]:
     return [n * i // parts for i in range(parts + 1)]
 

@@ -432,7 +432,7 @@ def test_batched_matmul_split_across_threads_matches_one_call(a_shape, b_shape, 
 
 
 @pytest.mark.parametrize("m,k,n", [(40, 7, 5), (3, 64, 5), (2, 3, 4)])
-def test_gemm_split_over_rows_or_the_reduction_matches_one_call(m, k, n, monkeypatch):
+def test_gemm_split_or_paired_across_threads_matches_one_call(m, k, n, monkeypatch):
     """Many rows split over rows; few rows and a long reduction (weight gradients) over partial products."""
     from engine import _parallel, threads
 
@@ -441,6 +441,10 @@ def test_gemm_split_over_rows_or_the_reduction_matches_one_call(m, k, n, monkeyp
     rng = np.random.default_rng(1)
     a, b = rng.standard_normal((m, k)), rng.standard_normal((k, n))
     np.testing.assert_allclose(_parallel.gemm(a, b), a @ b, rtol=1e-12, atol=1e-12)
+    monkeypatch.setattr(_parallel, "MIN_PARALLEL_MACS", 0)  # a linear backward's two products side by side
+    first, second = _parallel.gemm_pair(a, b, b.T, a.T)
+    np.testing.assert_allclose(first, a @ b, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(second, b.T @ a.T, rtol=1e-12, atol=1e-12)
     x = torch.tensor(rng.standard_normal((m, k)), requires_grad=True)
     w = torch.tensor(rng.standard_normal((n, k)), requires_grad=True)
     assert gradcheck(torch.nn.functional.linear, (x, w))

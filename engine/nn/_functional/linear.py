@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..._parallel import gemm
+from ..._parallel import gemm, gemm_pair
 from ...autograd.grad_mode import STATE
 from ...autograd.graph import Node
 from ...ops._helpers import _scalar_type_name, new
@@ -35,8 +35,14 @@ class LinearBackward(Node):
         else:
             rows = _rows(xd.shape)
             g2, x2 = gd.reshape(rows, out_f), xd.reshape(rows, in_f)
-        gx = new(gemm(g2, wd).reshape(xd.shape)) if self.needs(0) else None
-        gw = new(gemm(g2.T, x2)) if self.needs(1) else None
+        gx = gw = None
+        if self.needs(0) and self.needs(1):
+            gxd, gwd = gemm_pair(g2, wd, g2.T, x2)
+            gx, gw = new(gxd.reshape(xd.shape)), new(gwd)
+        elif self.needs(0):
+            gx = new(gemm(g2, wd).reshape(xd.shape))
+        elif self.needs(1):
+            gw = new(gemm(g2.T, x2))
         gb = None
         if self.needs(2):
             gb = new(g2.sum(0)) if self.bias_flat else g  # other bias shapes: the graph sums g to them
