@@ -14,7 +14,7 @@ from ...ops.joining import cat
 from ...ops.padding import pad
 from ...ops.random import rand_like
 from ...tensor import Tensor
-from .attention_core import attention_weights
+from .attention_core import attention_weights, packed_heads
 from .linear import linear
 
 __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward"]
@@ -150,14 +150,6 @@ def _project(query, key, value, w, b, wq=None, wk=None, wv=None):
     return linear(query, wq, bq), linear(key, wk, bk), linear(value, wv, bv)
 
 
-def _packed_heads(qkv: Tensor, n_heads: int) -> tuple[Tensor, Tensor, Tensor]:
-    """(L, N, 3E) packed projections -> q, k, v as (N*heads, L, E/heads) each, with ONE copy."""
-    L, N, E3 = qkv.shape
-    head_dim = E3 // (3 * n_heads)
-    heads = qkv.reshape(L, N, 3, n_heads, head_dim).permute(2, 1, 3, 0, 4)
-    return heads.reshape(3, N * n_heads, L, head_dim).unbind(0)
-
-
 def _heads(x: Tensor, n_heads: int) -> Tensor:
     """(S, N, E) -> (N*heads, S, E/heads), contiguous."""
     S, N, E = x.shape
@@ -215,7 +207,7 @@ def multi_head_attention_forward(
         if in_proj_weight is None:
             raise AssertionError("use_separate_proj_weight is False but in_proj_weight is None")
         if heads_packed:
-            q, k, v = _packed_heads(linear(query, in_proj_weight, in_proj_bias), num_heads)
+            q, k, v = packed_heads(linear(query, in_proj_weight, in_proj_bias), num_heads)
         else:
             q, k, v = _project(query, key, value, in_proj_weight, in_proj_bias)
 

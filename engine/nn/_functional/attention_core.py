@@ -16,7 +16,7 @@ from ...autograd.graph import Node
 from ...ops._helpers import new, xp
 from ...tensor import Tensor, grad_needed
 
-__all__ = ["attention_weights", "scaled_masked_softmax"]
+__all__ = ["attention_weights", "packed_heads", "scaled_masked_softmax"]
 
 
 def _softmax_rows(mod, s, safe: bool) -> None:
@@ -185,3 +185,61 @@ def attention_weights(q: Tensor, k: Tensor, mask: Tensor | None, scale: float, s
         node.label = _label(safe)
         node.save_with_output(q, k, out)
     return out
+
+
+# ------------------------------------------------------------------------------------ packed heads ---
+class _PackedHeads(Node):
+    """(L, N, 3E) packed projections -> q, k, v as (N*heads, L, E/heads); named after the unbind that ends
+    torch's chain of view, permute and unbind for the same split."""
+
+    __slots__ = ("heads", "packed_shape")
+
+    def name(self) -> str:
+        return "UnbindBackward0"
+
+    def apply(self, grads):
+        first = next(g for g in grads if g is not None)
+        length, batch, packed = self.packed_shape
+        heads, width = self.heads, packed // (3 * self.heads)
+        if STATE.enabled:  # create_graph: differentiable engine ops
+            from ...ops.joining import stack
+
+            pieces = [g if g is not None else first.new_zeros(first.shape) for g in grads]
+            split = stack(pieces).reshape(3, batch, heads, length, width)
+            return (split.permute(3, 1, 0, 2, 4).reshape(length, batch, packed),)
+        mod = xp(first)
+        out = mod.empty((length, batch, 3, heads, width), dtype=first._data.dtype)
+        sources = [None if g is None else g._data.reshape(batch, heads, length, width).transpose(2, 0, 1, 3)
+                   for g in grads]
+
+        def chunk(lo: int, hi: int) -> None:
+            for i, source in enumerate(sources):
+                if source is None:
+                    out[:, lo:hi, i] = 0
+                else:
+                    out[:, lo:hi, i] = source[:, lo:hi]
+
+        run_chunks(mod, chunk, batch, out.size)
+        return (new(out.reshape(length, batch, packed)),)
+
+
+def packed_heads(qkv: Tensor, heads: int) -> tuple[Tensor, Tensor, Tensor]:
+    """(L, N, 3E) packed q/k/v projections -> q, k, v as (N*heads, L, E/heads) each: one copy forward
+    (split over the batch across threads), one copy backward."""
+    data = qkv._data
+    length, batch, packed = data.shape
+    width = packed // (3 * heads)
+    mod = xp(qkv)
+    source = data.reshape(length, batch, 3, heads, width).transpose(2, 1, 3, 0, 4)  # (3, N, H, L, w)
+    split = mod.empty(source.shape, dtype=data.dtype)
+
+    def chunk(lo: int, hi: int) -> None:
+        split[:, lo:hi] = source[:, lo:hi]
+
+    run_chunks(mod, chunk, batch, split.size)
+    flat = split.reshape(3, batch * heads, length, width)
+    outs = (new(flat[0]), new(flat[1]), new(flat[2]))
+    if grad_needed(qkv):
+        node = _PackedHeads(outs, qkv)
+        node.heads, node.packed_shape = heads, data.shape
+    return outs

@@ -276,3 +276,21 @@ def test_threaded_attention_gradcheck(rng, split_across_threads):
 def test_threaded_mha_parity(rng, mask_name, split_across_threads):
     _mha_parity({}, MASKS[mask_name], True, rng)
     _mha_parity({"batch_first": True}, MASKS[mask_name], False, rng)
+
+
+@pytest.mark.parametrize("threaded", [False, True])
+def test_self_attention_packed_heads_gradcheck(rng, threaded, request):
+    """Self-attention splits the packed projection into heads in one fused step: float64 gradients and
+    second derivatives through it, single-threaded and split across threads."""
+    if threaded:
+        request.getfixturevalue("split_across_threads")
+    engine.manual_seed(0)
+    mha = nn.MultiheadAttention(6, 2, dtype=engine.float64)
+    x = f64(rng, 4, 3, 6)
+
+    def attend(x):
+        out, weights = mha(x, x, x)
+        return out, weights
+
+    assert gradcheck(attend, (x,))
+    assert gradgradcheck(lambda x: attend(x)[0], (x,))
