@@ -195,6 +195,39 @@ class CrossEntropyIndexBackward(Node):
         return (new(_unrows(mod, grad, shape)),)
 
 
+class CrossEntropyPlainBackward(CrossEntropyIndexBackward):
+    """The common case of the above (no weights, no smoothing, no ignored rows, mean or sum) with less
+    bookkeeping: d loss / d x = (softmax(x) - onehot(target)) * upstream / rows for the mean."""
+
+    __slots__ = ("targets",)
+
+    def backward(self, g):
+        if STATE.enabled:  # create_graph: the general path, from its bookkeeping
+            (x,) = self.saved_tensors
+            self.picked = _Picked(xp(x), self.targets, None, -100, self.lp.shape[1], x._data.dtype)
+            return super().backward(g)
+        lp = self.lp
+        scale = g._data / self.denom if self.reduction == "mean" else g._data
+        grad = np.exp(lp)
+        grad[np.arange(lp.shape[0]), self.targets] -= 1
+        grad *= scale
+        return (new(grad),)
+
+
+def _plain_cross_entropy(input: Tensor, lp, targets, reduction: str) -> Tensor | None:
+    """cross_entropy's value and node for 2-D float input and in-range class indices (numpy), else None."""
+    rows, classes = lp.shape
+    if rows == 0 or int(targets.min()) < 0 or int(targets.max()) >= classes:
+        return None
+    total = -lp[np.arange(rows), targets].sum()
+    result = new(np.asarray(total / rows if reduction == "mean" else total, dtype=lp.dtype))
+    if grad_needed(input):
+        node = CrossEntropyPlainBackward(result, input)
+        node.targets, node.lp, node.reduction, node.denom, node.eps = targets, lp, reduction, rows, 0.0
+        node.save(input)
+    return result
+
+
 class CrossEntropyProbBackward(Node):
     """log_softmax + soft-target cross entropy: inputs (input, target, weight)."""
 
@@ -277,6 +310,12 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
                                   f"'{_scalar_type_name(x.dtype)}'")
     mod = xp(input)
     lp = log_softmax_array(mod, _rows(mod, x), 1)
+    t = target._data
+    if (mod is np and x.ndim == 2 and t.ndim == 1 and weight is None and not label_smoothing
+            and reduction != "none" and not 0 <= ignore_index < classes):
+        result = _plain_cross_entropy(input, lp, t, reduction)
+        if result is not None:
+            return result
     pk = _Picked(mod, target._data, None if weight is None else weight._data, ignore_index, classes, x.dtype)
     picked = lp[mod.arange(lp.shape[0]), pk.t]
     with np.errstate(invalid="ignore"):
