@@ -52,13 +52,23 @@ def run_chunks(m, fn: Callable[[int, int], None], n: int, work: int) -> None:
 
 
 def gemm(a, b):
-    """a @ b for 2-D matrices, split across the engine's threads when it is large enough to pay off."""
+    """a @ b for 2-D matrices, split across the engine's threads when it is large enough to pay off: over
+    b's columns or a's rows, whichever belongs to the larger operand, else over the reduction."""
     m, k = a.shape
     n = b.shape[1]
     threads = num_threads()
     if (threads < 2 or m * n * k < MIN_SPLIT_GEMM_MACS or type(a) is not np.ndarray
             or type(b) is not np.ndarray):
         return a @ b
+    if n >= max(m, ROWS_PER_THREAD * threads):
+        # split b's columns: each thread reads (and BLAS packs) only its part of the larger operand
+        out = np.empty((m, n), dtype=np.result_type(a, b))
+
+        def columns(lo: int, hi: int) -> None:
+            np.matmul(a, b[:, lo:hi], out=out[:, lo:hi])
+
+        _split(columns, n, threads)
+        return out
     if m >= ROWS_PER_THREAD * threads:
         out = np.empty((m, n), dtype=np.result_type(a, b))
 

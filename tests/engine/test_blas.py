@@ -431,9 +431,10 @@ def test_batched_matmul_split_across_threads_matches_one_call(a_shape, b_shape, 
     assert gradcheck(torch.matmul, (a, b))
 
 
-@pytest.mark.parametrize("m,k,n", [(40, 7, 5), (3, 64, 5), (2, 3, 4)])
+@pytest.mark.parametrize("m,k,n", [(40, 7, 5), (5, 7, 40), (3, 64, 5), (2, 3, 4)])
 def test_gemm_split_or_paired_across_threads_matches_one_call(m, k, n, monkeypatch):
-    """Many rows split over rows; few rows and a long reduction (weight gradients) over partial products."""
+    """Split over the rows of a or the columns of b (the larger side), or with few of both and a long
+    reduction (weight gradients) over partial products; a linear backward's two products side by side."""
     from engine import _parallel, threads
 
     monkeypatch.setattr(_parallel, "MIN_SPLIT_GEMM_MACS", 0)
