@@ -321,13 +321,14 @@ class RunTable:
     rows: list[list[Any]]
 
     def to_text(self) -> str:
-        cells = [self.columns] + [[_cell(v) for v in row] for row in self.rows]
+        cells = [self.columns] + [[format_cell(v) for v in row] for row in self.rows]
         widths = [max(len(row[i]) for row in cells) for i in range(len(self.columns))]
         lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells]
         return "\n".join(lines[:1] + ["  ".join("-" * w for w in widths)] + lines[1:]) + "\n"
 
 
-def _cell(value: Any) -> str:
+def format_cell(value: Any) -> str:
+    """A table cell's text: "-" for nothing, 4 significant digits for floats."""
     if value is None:
         return "-"
     if isinstance(value, float):

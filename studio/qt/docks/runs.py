@@ -40,21 +40,21 @@ from studio.graph.project import Project
 from studio.qt.docks.background import BackgroundCall
 from studio.qt.docks.curves import Overlay
 from studio.qt.document import Document
-from studio.training.runs import FIXED_COLUMNS, RunError, RunInfo, compare_runs, list_runs, runs_dir
+from studio.training.runs import (
+    FIXED_COLUMNS,
+    RunError,
+    RunInfo,
+    compare_runs,
+    format_cell,
+    list_runs,
+    runs_dir,
+)
 
 UNSAVED_TEXT = ("Save the project to keep its training runs: training a project that has no file yet "
                 "writes no run folder.")
 LEADING_COLUMNS = ["Run", "Status", "Started", "Epochs", "Train loss", "Val loss"]
 TRAILING_COLUMNS = ["Optimizer", "LR", "Batch size"]
 BROKEN_COLOR = QColor(200, 50, 50)
-
-
-def _number(value: Any) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return str(value)
 
 
 def metric_names(runs: list[RunInfo]) -> list[str]:
@@ -212,9 +212,9 @@ class RunsDock(QDockWidget):
                   *(last.get(m) for m in metrics)]
         items = [_Item(run.name, run.name), _Item(status, status),
                  _Item(run.started.replace("T", " "), (run.started, run.name)),
-                 *(_Item(_number(v), v) for v in values),
+                 *(_Item(format_cell(v), v) for v in values),
                  _Item(str(settings.get("optimizer", "-")), settings.get("optimizer")),
-                 *(_Item(_number(v), v) for v in (lr, settings.get("batch_size")))]
+                 *(_Item(format_cell(v), v) for v in (lr, settings.get("batch_size")))]
         tip = "\n".join(t for t in (str(run.path), run.message, run.error) if t)
         for item in items:
             item.setToolTip(tip)
@@ -287,7 +287,7 @@ class RunsDock(QDockWidget):
         table.verticalHeader().hide()
         for r, values in enumerate(result.rows):
             for c, value in enumerate(values):
-                table.setItem(r, c, _Item(_number(value), value))
+                table.setItem(r, c, _Item(format_cell(value), value))
         table.resizeColumnsToContents()
         copy = QPushButton("Copy as text")
         copy.setObjectName("copyComparisonButton")
