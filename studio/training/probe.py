@@ -9,7 +9,9 @@ keep their initial value), else the initialisation a training run with the proje
 Attention maps (studio/training/attention.py, shared with the training capture): a MultiheadAttention
 node's 'weights' port; for SelfAttention2d the softmax of its query·key products (HW×HW, positions in
 row-major h·W+w order); for TransformerEncoderLayer its self-attention asked for weights averaged over
-heads. All come back without the batch dimension.
+heads. All come back without the batch dimension: the output is the sample's slice along its batch axis
+(where the shape inference puts N; capture.batch_axes), the attention map the first along axis 0 (attention
+weights are batch first whatever the layer's batch_first).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from studio.graph.model import Graph
 from studio.graph.project import Project, validate_settings
 
 from .attention import DEFAULT_AXES, attention_axes, attention_hooks
+from .capture import batch_axes, probe_slice
 from .losses import training_graph
 from .optim_factory import SetupError
 
@@ -152,15 +155,14 @@ def probe_node(project_data: dict[str, Any], node_id: str, state: Mapping[str, A
         model.forward_all(*[engine.from_numpy(a[None, ...]) for a in arrays])
         value = captured.get(node_id)
     attention = found.get(node_id)
-    if isinstance(value, dict):  # several output ports (a MultiheadAttention's weights came from its hook)
-        value = value.get("out", next(iter(value.values())))
-    if isinstance(value, tuple):
-        value = value[0]
-    if value is None:
-        raise SetupError("the node produced no output")
-    result = ProbeResult(_first(value), source, weights, sizes=sizes)
+    # several output ports: 'out' (a MultiheadAttention's weights came from its hook)
+    output = probe_slice(value, batch_axes(project.graph).get(node_id), port="out")
+    if output is None:
+        raise SetupError("the node produced no output" if value is None else
+                         "the node's output has no batch dimension to take the sample from")
+    result = ProbeResult(output, source, weights, sizes=sizes)
     if attention is not None:
-        result.attention = _first(attention)
+        result.attention = probe_slice(attention)
         result.attention_axes = attention_axes(node_type)
     return result
 
@@ -198,10 +200,6 @@ def batch_gradients(project_data: dict[str, Any], state: Mapping[str, Any] | Non
     gradients = {name: _numpy(p.grad) for name, p in model.named_parameters() if p.grad is not None}
     return GradientResult(gradients, float(loss.item()),
                           f"the first {count} training samples of '{spec['name']}'", weights)
-
-
-def _first(value: Any) -> np.ndarray:
-    return _numpy(value[0])
 
 
 def _numpy(value: Any) -> np.ndarray:

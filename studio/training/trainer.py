@@ -376,7 +376,8 @@ class Trainer:
         with self._capture_lock:
             watched = self._watched
             self.capture = Capture(self.model, every_n_steps=options["every_n_steps"],
-                                   nodes=options["nodes"] if watched is None else (), probe=probe)
+                                   nodes=options["nodes"] if watched is None else (), probe=probe,
+                                   graph=self.graph)
             if watched is not None:
                 self.capture.watch(watched)
         return self.capture

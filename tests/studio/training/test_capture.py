@@ -5,6 +5,7 @@ import pytest
 
 import engine
 from studio.graph.compile import compile_graph
+from studio.graph.model import Graph
 from studio.graph.project import Project
 from studio.training.capture import Capture, tensor_stats
 from studio.training.trainer import Trainer
@@ -108,3 +109,88 @@ def test_capture_does_not_change_training(watched_trainer):
     on, _ = watched_trainer({"enabled": True, "every_n_steps": 3, "nodes": ["act"]})
     a, b = off.run(), on.run()
     assert [h.train_loss for h in a.history] == [h.train_loss for h in b.history]
+
+
+def _recurrent_graph(kind, batch_first, reshape=None):
+    """x (5 steps × 3 features, or moons' 2 features reshaped to 2×1) -> rnn (2 layers, hidden 4) whose
+    'out' feeds fc and whose 'hidden' (h_n: 2×N×4) feeds fch; both end in Outputs, and with moons the
+    flattened 'out' also feeds a classifier trained with CrossEntropy."""
+    g = Graph()
+    g.add_node("Input", {"shape": (2,) if reshape else (5, 3)}, node_id="x")
+    source = "x"
+    if reshape:
+        g.add_node("Reshape", {"shape": (2, 1)}, node_id="seq")
+        g.connect("x", "out", "seq", "in")
+        source = "seq"
+    features = 1 if reshape else 3
+    g.add_node(kind, {"input_size": features, "hidden_size": 4, "num_layers": 2, "batch_first": batch_first},
+               node_id="rnn")
+    g.connect(source, "out", "rnn", "in")
+    for node_id, port in (("fc", "out"), ("fch", "hidden")):
+        g.add_node("Linear", {"in_features": 4, "out_features": 3}, node_id=node_id)
+        g.add_node("Output", node_id=f"{node_id}_out")
+        g.connect("rnn", port, node_id, "in")
+        g.connect(node_id, "out", f"{node_id}_out", "in")
+    if reshape:
+        g.add_node("Flatten", node_id="flat")
+        g.add_node("Linear", {"in_features": 8, "out_features": 2}, node_id="cls")
+        g.add_node("Target", {"shape": ()}, node_id="y")
+        g.add_node("CrossEntropy", node_id="ce")
+        g.connect("rnn", "out", "flat", "in")
+        g.connect("flat", "out", "cls", "in")
+        g.connect("cls", "out", "ce", "input")
+        g.connect("y", "out", "ce", "target")
+    return g
+
+
+def direct_forward(model, x):
+    """What each node of _recurrent_graph outputs for x, calling the modules by hand (no capture)."""
+    seq = model.seq(x) if "seq" in model._modules else x
+    out, hidden = model.rnn(seq)
+    return {"rnn": out, "fc": model.fc(out), "fch": model.fch(hidden)}
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRU"])
+@pytest.mark.parametrize("batch_first", [True, False])
+def test_feature_maps_take_the_probe_sample_along_each_outputs_batch_axis(kind, batch_first):
+    graph = _recurrent_graph(kind, batch_first)
+    model = compile_graph(graph)
+    x = engine.randn(1, 5, 3)
+    capture = Capture(model, nodes=["rnn", "fc", "fch"], probe=(x,), graph=graph)
+    maps = capture.feature_maps()
+    model.eval()
+    with engine.no_grad():
+        direct = {name: value.numpy() for name, value in direct_forward(model, x).items()}
+    # 'out' keeps the studio's batch first either way: batch_first=False reads it as the sequence
+    np.testing.assert_allclose(maps["rnn"], direct["rnn"][0], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(maps["fc"], direct["fc"][0], rtol=1e-5, atol=1e-6)
+    # h_n is layers×N×hidden: the sample is along axis 1 (batch_first=False: its batch is no sample's)
+    expected_hidden = direct["fch"][:, 0] if batch_first else direct["fch"]
+    assert maps["fch"].shape == expected_hidden.shape
+    np.testing.assert_allclose(maps["fch"], expected_hidden, rtol=1e-5, atol=1e-6)
+
+
+def test_a_training_run_captures_the_sample_of_a_linear_on_the_recurrent_hidden_state(moons):
+    graph = _recurrent_graph("LSTM", True, reshape=True)
+    project = Project(graph=graph, settings={"epochs": 1, "batch_size": 16,
+                                             "capture": {"enabled": True, "every_n_steps": 2,
+                                                         "nodes": ["rnn", "fch"]}})
+    checked = []
+
+    class Compare:
+        def on_capture(self, info):  # on the training thread, right after the capture's probe forward
+            model = trainer.model
+            model.eval()
+            with engine.no_grad():
+                direct = direct_forward(model, trainer.capture.probe[0])
+            model.train()
+            np.testing.assert_allclose(info.feature_maps["fch"], direct["fch"][:, 0].numpy(), rtol=1e-5,
+                                       atol=1e-6)
+            np.testing.assert_allclose(info.feature_maps["rnn"], direct["rnn"][0].numpy(), rtol=1e-5,
+                                       atol=1e-6)
+            checked.append(info.step)
+
+    trainer = Trainer(project, callbacks=Compare(), data=moons())
+    result = trainer.run()
+    assert result.status == "finished", result.message
+    assert checked == [1, 2, 4]  # 80 samples / 16 = 5 steps

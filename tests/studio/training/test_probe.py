@@ -110,3 +110,32 @@ def test_the_training_capture_reports_the_attention_map_the_probe_shows(kind, no
     np.testing.assert_allclose(info.attention[node_id], probed.attention, rtol=1e-5, atol=1e-7)
     np.testing.assert_allclose(info.feature_maps[node_id], probed.output, rtol=1e-5, atol=1e-6)
     assert model.training
+
+
+@pytest.mark.parametrize("batch_first", [True, False])
+def test_the_probe_takes_the_sample_along_the_batch_axis_the_inference_gives(batch_first):
+    project = Project()
+    graph = project.graph
+    graph.add_node("Input", {"shape": (5, 3)}, node_id="x")
+    graph.add_node("GRU", {"input_size": 3, "hidden_size": 4, "num_layers": 2, "batch_first": batch_first},
+                   node_id="rnn")
+    graph.connect("x", "out", "rnn", "in")
+    for node_id, port in (("fc", "out"), ("fch", "hidden")):
+        graph.add_node("Linear", {"in_features": 4, "out_features": 3}, node_id=node_id)
+        graph.add_node("Output", node_id=f"{node_id}_out")
+        graph.connect("rnn", port, node_id, "in")
+        graph.connect(node_id, "out", f"{node_id}_out", "in")
+    project.settings["dataset"] = None
+    probed = {node: probe_node(project.to_dict(), node).output for node in ("rnn", "fc", "fch")}
+    model, _ = build_model(project.graph, 0, None)
+    arrays, _, _ = probe_sample(project, model.input_names)
+    model.eval()
+    with engine.no_grad():
+        out, hidden = model.rnn(engine.from_numpy(arrays[0][None]))
+        fc, fch = model.fc(out).numpy(), model.fch(hidden).numpy()
+    np.testing.assert_allclose(probed["rnn"], out[0].numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(probed["fc"], fc[0], rtol=1e-5, atol=1e-6)
+    # h_n is layers×N×hidden; with batch_first=False its batch is the 5 positions, no sample's: all of it
+    expected = fch[:, 0] if batch_first else fch
+    assert probed["fch"].shape == expected.shape
+    np.testing.assert_allclose(probed["fch"], expected, rtol=1e-5, atol=1e-6)
