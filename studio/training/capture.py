@@ -20,8 +20,7 @@ The probe sample is taken along each output's own batch axis: where the graph's 
 batch symbol N (`batch_axes(graph)`, computed once when the Capture is made from the graph the model was
 compiled from). That is axis 0 for most outputs but not all: a recurrent layer's 'hidden' port is
 (layers·directions)×N×H, and so is whatever is computed from it (a Linear on h_n). An output whose known
-shape has no N (the 'hidden' of a batch_first=False layer, which reads the studio's batch as its
-sequence) comes whole; without a graph, or for a node the inference does not know, axis 0.
+shape has no N comes whole; without a graph, or for a node the inference does not know, axis 0.
 """
 
 from __future__ import annotations

@@ -2,7 +2,9 @@
 RNN, GRU, LSTM.
 
 The studio feeds batches with the batch first, so batch_first defaults to True here (torch's default is
-False); exported code writes batch_first=True explicitly. Turning it off means the input is L×N×F.
+False); exported code writes batch_first=True explicitly. Turning it off means the input is L×N×F, which
+only a recurrent layer's hidden state (layers×N×H) gives: a batch where the layer expects the sequence is
+refused, since the layer would mix every sample into one sequence.
 Attention costs count the attention matrix as activation memory: it is what dominates for long inputs.
 """
 
@@ -13,7 +15,7 @@ from typing import Any
 
 from ..errors import ShapeError
 from ..registry import Cost, LayerSpec, ParamSpec, PortSpec, call_code, register
-from ..shapes import Shape, came_from, format_shape, numel
+from ..shapes import BATCH, Shape, came_from, format_shape, numel
 
 Params = Mapping[str, Any]
 
@@ -38,6 +40,17 @@ def _expect_dims(layer: str, x: Shape, ndim: int, layout: str, port: str | None 
     if len(x) != ndim:
         raise ShapeError(f"{layer} expects a {ndim}-D input ({layout}) but receives "
                          f"{format_shape(x)}{came_from(x)}", port=port)
+
+
+def _check_batch_axis(layer: str, x: Shape, batch_first: bool, port: str | None = None) -> None:
+    """The batch (N) must sit where batch_first says: reading it as the sequence would mix samples."""
+    if not batch_first and x[0] == BATCH:
+        raise ShapeError(f"{layer} has batch_first off, so it reads {format_shape(x)}{came_from(x)} as "
+                         "L×N×F, but axis 0 is the batch (N): every sample would be mixed into one sequence. "
+                         "Turn batch_first on (the studio's batches are N first).", port=port)
+    if batch_first and x[1] == BATCH:
+        raise ShapeError(f"{layer} has batch_first on, so it reads {format_shape(x)}{came_from(x)} as N×L×F, "
+                         "but axis 1 is the batch (N): turn batch_first off for this input.", port=port)
 
 
 def _split_sequence(x: Shape, batch_first: bool) -> tuple[Any, Any]:
@@ -92,6 +105,7 @@ def _mha_infer(params: Params, inputs: Mapping[str, Any]) -> dict:
     checks = (("embed_dim", "q", q, embed), ("kdim", k_port, k, kdim), ("vdim", v_port, v, vdim))
     for what, port, x, dim in checks:
         _expect_dims("MultiheadAttention", x, 3, layout, port)
+        _check_batch_axis("MultiheadAttention", x, bf, port)
         if x[-1] != dim:
             raise ShapeError(f"MultiheadAttention expects {dim} features ({what}) on '{port}' but receives "
                              f"{x[-1]}{came_from(x)}", port=port)
@@ -181,6 +195,7 @@ def _encoder_infer(params: Params, inputs: Mapping[str, Any]) -> dict:
     x, d = inputs["in"], params["d_model"]
     _check_heads("TransformerEncoderLayer", "d_model", d, "nhead", params["nhead"])
     _expect_dims("TransformerEncoderLayer", x, 3, "N×L×d_model" if params["batch_first"] else "L×N×d_model")
+    _check_batch_axis("TransformerEncoderLayer", x, params["batch_first"])
     if x[-1] != d:
         raise ShapeError(f"TransformerEncoderLayer expects {d} features (d_model) but receives "
                          f"{x[-1]}{came_from(x)}")
@@ -227,6 +242,7 @@ def _recurrent_infer(kind: str):
     def infer(params: Params, inputs: Mapping[str, Any]) -> dict:
         x, bf = inputs["in"], params["batch_first"]
         _expect_dims(kind, x, 3, "N×L×F" if bf else "L×N×F")
+        _check_batch_axis(kind, x, bf)
         if x[-1] != params["input_size"]:
             raise ShapeError(f"{kind} expects {params['input_size']} input features (input_size) but "
                              f"receives {x[-1]}{came_from(x)}")

@@ -111,6 +111,23 @@ def test_shape_errors_speak_the_users_language(layer, params, inputs, message):
     assert info.value.message == message
 
 
+@pytest.mark.parametrize("layer,params,inputs,message", [
+    ("GRU", {"input_size": 6, "hidden_size": 5, "batch_first": False}, {"in": ("N", 7, 6)},
+     "GRU has batch_first off, so it reads N×7×6 (from prev) as L×N×F, but axis 0 is the batch (N)"),
+    ("LSTM", {"input_size": 6, "hidden_size": 5}, {"in": (7, "N", 6)},
+     "LSTM has batch_first on, so it reads 7×N×6 (from prev) as N×L×F, but axis 1 is the batch (N)"),
+    ("MultiheadAttention", {"embed_dim": 8, "num_heads": 2, "batch_first": False}, {"q": ("N", 4, 8)},
+     "MultiheadAttention has batch_first off, so it reads N×4×8 (from prev) as L×N×F"),
+    ("TransformerEncoderLayer", {"d_model": 8, "nhead": 2, "batch_first": False}, {"in": ("N", 4, 8)},
+     "TransformerEncoderLayer has batch_first off"),
+])
+def test_a_batch_where_the_layer_expects_the_sequence_is_refused(layer, params, inputs, message):
+    """Studio batches are N first: batch_first=False on them would mix every sample into one sequence."""
+    with pytest.raises(ShapeError) as info:
+        _infer(layer, params, inputs)
+    assert info.value.message.startswith(message)
+
+
 def test_recurrent_outputs_with_batch_first_off():
     _, _, out = _infer("GRU", {"input_size": 6, "hidden_size": 5, "batch_first": False, "num_layers": 3},
                        {"in": (7, "N", 6)})

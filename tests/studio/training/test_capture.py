@@ -151,9 +151,8 @@ def direct_forward(model, x):
 
 
 @pytest.mark.parametrize("kind", ["LSTM", "GRU"])
-@pytest.mark.parametrize("batch_first", [True, False])
-def test_feature_maps_take_the_probe_sample_along_each_outputs_batch_axis(kind, batch_first):
-    graph = _recurrent_graph(kind, batch_first)
+def test_feature_maps_take_the_probe_sample_along_each_outputs_batch_axis(kind):
+    graph = _recurrent_graph(kind, True)
     model = compile_graph(graph)
     x = engine.randn(1, 5, 3)
     capture = Capture(model, nodes=["rnn", "fc", "fch"], probe=(x,), graph=graph)
@@ -161,11 +160,10 @@ def test_feature_maps_take_the_probe_sample_along_each_outputs_batch_axis(kind, 
     model.eval()
     with engine.no_grad():
         direct = {name: value.numpy() for name, value in direct_forward(model, x).items()}
-    # 'out' keeps the studio's batch first either way: batch_first=False reads it as the sequence
     np.testing.assert_allclose(maps["rnn"], direct["rnn"][0], rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(maps["fc"], direct["fc"][0], rtol=1e-5, atol=1e-6)
-    # h_n is layers×N×hidden: the sample is along axis 1 (batch_first=False: its batch is no sample's)
-    expected_hidden = direct["fch"][:, 0] if batch_first else direct["fch"]
+    # h_n is layers×N×hidden: the sample is along axis 1
+    expected_hidden = direct["fch"][:, 0]
     assert maps["fch"].shape == expected_hidden.shape
     np.testing.assert_allclose(maps["fch"], expected_hidden, rtol=1e-5, atol=1e-6)
 

@@ -112,12 +112,11 @@ def test_the_training_capture_reports_the_attention_map_the_probe_shows(kind, no
     assert model.training
 
 
-@pytest.mark.parametrize("batch_first", [True, False])
-def test_the_probe_takes_the_sample_along_the_batch_axis_the_inference_gives(batch_first):
+def test_the_probe_takes_the_sample_along_the_batch_axis_the_inference_gives():
     project = Project()
     graph = project.graph
     graph.add_node("Input", {"shape": (5, 3)}, node_id="x")
-    graph.add_node("GRU", {"input_size": 3, "hidden_size": 4, "num_layers": 2, "batch_first": batch_first},
+    graph.add_node("GRU", {"input_size": 3, "hidden_size": 4, "num_layers": 2},
                    node_id="rnn")
     graph.connect("x", "out", "rnn", "in")
     for node_id, port in (("fc", "out"), ("fch", "hidden")):
@@ -135,7 +134,6 @@ def test_the_probe_takes_the_sample_along_the_batch_axis_the_inference_gives(bat
         fc, fch = model.fc(out).numpy(), model.fch(hidden).numpy()
     np.testing.assert_allclose(probed["rnn"], out[0].numpy(), rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(probed["fc"], fc[0], rtol=1e-5, atol=1e-6)
-    # h_n is layers×N×hidden; with batch_first=False its batch is the 5 positions, no sample's: all of it
-    expected = fch[:, 0] if batch_first else fch
+    expected = fch[:, 0]  # h_n is layers×N×hidden: the sample is along axis 1
     assert probed["fch"].shape == expected.shape
     np.testing.assert_allclose(probed["fch"], expected, rtol=1e-5, atol=1e-6)
