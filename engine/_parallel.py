@@ -1,13 +1,16 @@
 """The engine's intra-op threading: numpy work split across a pool of engine.get_num_threads() threads.
 
 numpy releases the GIL inside copies, ufunc loops and matmul, so chunks on disjoint ranges run in parallel:
-memory-bound loops (im2col/col2im, pooling, softmax rows) over their batch axis, batched matmuls over the
-batch, and single large GEMMs over rows (or over the reduction when there are few rows). BLAS itself is
-held at one thread (threads.py says why), so these splits are the only threading there is.
+memory-bound loops (im2col/col2im, pooling, softmax rows) over their batch axis and batched matmuls over
+the batch. BLAS is held at one thread (threads.py says why). A single large GEMM goes to BLAS's own
+threads while no chunked work ran lately (a plain MLP: BLAS partitions one GEMM better than a split does),
+and is split here otherwise (over columns, rows or the reduction), where BLAS's busy-waiting workers
+would take the core the chunks need.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -23,6 +26,9 @@ MIN_PARALLEL_MACS = 1 << 21
 MIN_SPLIT_GEMM_MACS = 1 << 23
 ROWS_PER_THREAD = 8  # a GEMM is split over rows only when each thread gets at least this many
 
+# Single GEMMs use BLAS's own threads while no chunked work ran for this long (see gemm).
+CHUNKS_QUIET_SECONDS = 1.0
+_last_chunks = float("-inf")
 _executor: ThreadPoolExecutor | None = None
 _executor_size = 0
 
@@ -48,7 +54,28 @@ def run_chunks(m, fn: Callable[[int, int], None], n: int, work: int) -> None:
     if threads <= 1:
         fn(0, n)
         return
+    global _last_chunks
+    _last_chunks = time.monotonic()
     _split(fn, n, threads)
+
+
+def pool_busy_lately() -> bool:
+    """Whether the engine's own chunks ran in the last CHUNKS_QUIET_SECONDS."""
+    return time.monotonic() - _last_chunks <= CHUNKS_QUIET_SECONDS
+
+
+def _blas_threaded(a, b, threads: int):
+    """a @ b on BLAS's own threads (see gemm), or None when BLAS's threads cannot be set."""
+    libs = _threads.blas_libraries()
+    if not libs:
+        return None
+    for lib in libs:
+        lib.set_num_threads(threads)
+    try:
+        return a @ b
+    finally:
+        for lib in libs:
+            lib.set_num_threads(1)
 
 
 def gemm(a, b):
@@ -60,6 +87,12 @@ def gemm(a, b):
     if (threads < 2 or m * n * k < MIN_SPLIT_GEMM_MACS or type(a) is not np.ndarray
             or type(b) is not np.ndarray):
         return a @ b
+    if not pool_busy_lately():
+        # no chunked work lately (a plain MLP): BLAS's own threads partition one GEMM better than a split
+        # here; their busy-waiting afterwards only hurts when the engine's chunks want that core
+        out = _blas_threaded(a, b, threads)
+        if out is not None:
+            return out
     if n >= max(m, ROWS_PER_THREAD * threads):
         # split b's columns: each thread reads (and BLAS packs) only its part of the larger operand
         out = np.empty((m, n), dtype=np.result_type(a, b))
@@ -99,7 +132,7 @@ def gemm_pair(a1, b1, a2, b2) -> tuple:
     work2 = a2.shape[0] * a2.shape[1] * b2.shape[1]
     balanced = max(work1, work2) <= 4 * min(work1, work2)
     if (num_threads() < 2 or min(work1, work2) < MIN_PARALLEL_MACS or not balanced
-            or type(a1) is not np.ndarray or type(a2) is not np.ndarray):
+            or type(a1) is not np.ndarray or type(a2) is not np.ndarray or not pool_busy_lately()):
         return gemm(a1, b1), gemm(a2, b2)
     second = _pool(1).submit(np.matmul, a2, b2)
     first = a1 @ b1

@@ -1,10 +1,11 @@
-"""Thread controls. The engine does its own intra-op threading (engine/_parallel.py splits GEMMs, batched
-matmuls and memory-bound loops across a pool of get_num_threads() threads) and keeps BLAS single-threaded.
+"""Thread controls. The engine does its own intra-op threading (engine/_parallel.py splits batched matmuls,
+memory-bound loops and, when those run, large GEMMs across a pool of get_num_threads() threads) and keeps
+BLAS single-threaded, except for single large GEMMs while none of that chunked work runs.
 
 Why not BLAS threads: OpenBLAS workers busy-wait for a while after each threaded call, so on a machine with
 few cores they took the very cores the engine's own chunks needed next (MultiheadAttention and a LeNet step
-ran no faster on 2 threads than on 1). With BLAS at one thread and one pool doing all the splitting, nothing
-spins. The cost: BLAS and LAPACK calls the engine does not split (linalg) run on one core, and numpy's own
+ran no faster on 2 threads than on 1). With BLAS at one thread while the pool works, nothing spins against
+it. The cost: BLAS and LAPACK calls the engine does not split (linalg) run on one core, and numpy's own
 BLAS calls in the same process do too once the engine is imported.
 """
 
@@ -56,6 +57,19 @@ def keep_blas_single_threaded() -> None:
     _default_threads = max(counts) if counts else _cpu_count()
     controller.limit(limits=1, user_api="blas")
     controller.limit(limits=1, user_api="openmp")
+
+
+_blas_libraries: list | None = None
+
+
+def blas_libraries() -> list:
+    """threadpoolctl's controllers of the BLAS libraries loaded (found once; setting one costs ~1 us)."""
+    global _blas_libraries
+    if _blas_libraries is None:
+        controller = _blas_controller()
+        _blas_libraries = [] if controller is None else [
+            lib for lib in controller.lib_controllers if lib.user_api == "blas"]
+    return _blas_libraries
 
 
 def get_num_threads() -> int:

@@ -438,6 +438,7 @@ def test_gemm_split_or_paired_across_threads_matches_one_call(m, k, n, monkeypat
     from engine import _parallel, threads
 
     monkeypatch.setattr(_parallel, "MIN_SPLIT_GEMM_MACS", 0)
+    monkeypatch.setattr(_parallel, "CHUNKS_QUIET_SECONDS", float("inf"))  # as while chunks run: split here
     monkeypatch.setattr(threads, "_num_threads", 3)
     rng = np.random.default_rng(1)
     a, b = rng.standard_normal((m, k)), rng.standard_normal((k, n))
@@ -451,3 +452,24 @@ def test_gemm_split_or_paired_across_threads_matches_one_call(m, k, n, monkeypat
     assert gradcheck(torch.nn.functional.linear, (x, w))
     wt = torch.tensor(rng.standard_normal((k, n)), requires_grad=True)
     assert gradcheck(torch.mm, (x, wt))
+
+
+def test_a_large_gemm_uses_blas_threads_only_while_no_chunks_run_and_gives_them_back(monkeypatch):
+    from threadpoolctl import threadpool_info
+
+    from engine import _parallel, threads
+
+    monkeypatch.setattr(_parallel, "MIN_SPLIT_GEMM_MACS", 0)
+    monkeypatch.setattr(threads, "_num_threads", 2)
+    asked = []
+    real = _parallel._blas_threaded
+    monkeypatch.setattr(_parallel, "_blas_threaded", lambda a, b, n: asked.append(n) or real(a, b, n))
+    rng = np.random.default_rng(2)
+    a, b = rng.standard_normal((40, 30)), rng.standard_normal((30, 20))
+    monkeypatch.setattr(_parallel, "_last_chunks", float("-inf"))  # nothing chunked yet: BLAS's threads
+    np.testing.assert_allclose(_parallel.gemm(a, b), a @ b, rtol=1e-12, atol=1e-12)
+    assert asked == [2]
+    assert {info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"} == {1}
+    _parallel.run_chunks(np, lambda lo, hi: None, 4, _parallel.MIN_PARALLEL_ELEMENTS)  # chunks just ran
+    np.testing.assert_allclose(_parallel.gemm(a, b), a @ b, rtol=1e-12, atol=1e-12)
+    assert asked == [2]  # split on the engine's pool instead

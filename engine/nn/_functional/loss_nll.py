@@ -199,31 +199,38 @@ class CrossEntropyPlainBackward(CrossEntropyIndexBackward):
     """The common case of the above (no weights, no smoothing, no ignored rows, mean or sum) with less
     bookkeeping: d loss / d x = (softmax(x) - onehot(target)) * upstream / rows for the mean."""
 
-    __slots__ = ("targets",)
+    __slots__ = ("targets", "exps", "sums")
 
     def backward(self, g):
         if STATE.enabled:  # create_graph: the general path, from its bookkeeping
             (x,) = self.saved_tensors
-            self.picked = _Picked(xp(x), self.targets, None, -100, self.lp.shape[1], x._data.dtype)
+            self.lp = np.log(self.exps / self.sums)
+            self.picked = _Picked(xp(x), self.targets, None, -100, self.exps.shape[1], x._data.dtype)
             return super().backward(g)
-        lp = self.lp
         scale = g._data / self.denom if self.reduction == "mean" else g._data
-        grad = np.exp(lp)
-        grad[np.arange(lp.shape[0]), self.targets] -= 1
+        grad = self.exps / self.sums
+        grad[np.arange(grad.shape[0]), self.targets] -= 1
         grad *= scale
         return (new(grad),)
 
 
-def _plain_cross_entropy(input: Tensor, lp, targets, reduction: str) -> Tensor | None:
-    """cross_entropy's value and node for 2-D float input and in-range class indices (numpy), else None."""
-    rows, classes = lp.shape
+def _plain_cross_entropy(input: Tensor, targets, classes: int, reduction: str) -> Tensor | None:
+    """cross_entropy's value and node for 2-D float numpy input and in-range class indices, else None:
+    log-sum-exp over each row, keeping exp and the sums for the backward's softmax."""
+    x = input._data
+    rows = x.shape[0]
     if rows == 0 or int(targets.min()) < 0 or int(targets.max()) >= classes:
         return None
-    total = -lp[np.arange(rows), targets].sum()
-    result = new(np.asarray(total / rows if reduction == "mean" else total, dtype=lp.dtype))
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        shifted = x - x.max(axis=1, keepdims=True)
+        exps = np.exp(shifted)
+        sums = exps.sum(axis=1, keepdims=True)
+        total = (np.log(sums[:, 0]) - shifted[np.arange(rows), targets]).sum()
+    result = new(np.asarray(total / rows if reduction == "mean" else total, dtype=x.dtype))
     if grad_needed(input):
         node = CrossEntropyPlainBackward(result, input)
-        node.targets, node.lp, node.reduction, node.denom, node.eps = targets, lp, reduction, rows, 0.0
+        node.targets, node.exps, node.sums = targets, exps, sums
+        node.reduction, node.denom, node.eps = reduction, rows, 0.0
         node.save(input)
     return result
 
@@ -309,13 +316,13 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
         raise NotImplementedError(f'"log_softmax_lastdim_kernel_impl" not implemented for '
                                   f"'{_scalar_type_name(x.dtype)}'")
     mod = xp(input)
-    lp = log_softmax_array(mod, _rows(mod, x), 1)
     t = target._data
     if (mod is np and x.ndim == 2 and t.ndim == 1 and weight is None and not label_smoothing
             and reduction != "none" and not 0 <= ignore_index < classes):
-        result = _plain_cross_entropy(input, lp, t, reduction)
+        result = _plain_cross_entropy(input, t, classes, reduction)
         if result is not None:
             return result
+    lp = log_softmax_array(mod, _rows(mod, x), 1)
     pk = _Picked(mod, target._data, None if weight is None else weight._data, ignore_index, classes, x.dtype)
     picked = lp[mod.arange(lp.shape[0]), pk.t]
     with np.errstate(invalid="ignore"):

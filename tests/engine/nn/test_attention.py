@@ -259,6 +259,7 @@ def split_across_threads(monkeypatch):
     monkeypatch.setattr(_parallel, "MIN_PARALLEL_ELEMENTS", 0)
     monkeypatch.setattr(_parallel, "MIN_PARALLEL_MACS", 0)
     monkeypatch.setattr(_parallel, "MIN_SPLIT_GEMM_MACS", 0)
+    monkeypatch.setattr(_parallel, "CHUNKS_QUIET_SECONDS", float("inf"))
     monkeypatch.setattr(threads, "_num_threads", 3)
 
 
