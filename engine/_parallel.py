@@ -78,6 +78,29 @@ def _blas_threaded(a, b, threads: int):
             lib.set_num_threads(1)
 
 
+def batched_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray | None:
+    """a @ b for same-batch stacks of float matrices, the batch split across threads (BLAS sees one small
+    matrix at a time and runs single-threaded); None when the split cannot pay off (one thread, broadcast
+    batch dims, little work)."""
+    batch = a.shape[:-2]
+    if batch != b.shape[:-2] or a.dtype.kind not in "fc" or num_threads() < 2:
+        return None
+    m, k, n = a.shape[-2], a.shape[-1], b.shape[-1]
+    if k != b.shape[-2]:
+        raise ValueError
+    count = int(np.prod(batch))
+    if count < 2 or count * m * n * k < MIN_PARALLEL_MACS:
+        return None
+    a3, b3 = a.reshape(count, m, k), b.reshape(count, k, n)
+    out = np.empty((count, m, n), dtype=a.dtype)
+
+    def chunk(lo: int, hi: int) -> None:
+        np.matmul(a3[lo:hi], b3[lo:hi], out=out[lo:hi])
+
+    run_chunks(np, chunk, count, MIN_PARALLEL_ELEMENTS)
+    return out.reshape(batch + (m, n))
+
+
 def gemm(a, b):
     """a @ b for 2-D matrices, split across the engine's threads when it is large enough to pay off: over
     b's columns or a's rows, whichever belongs to the larger operand, else over the reduction."""

@@ -195,32 +195,9 @@ def _matmul_shape_error(a_shape: tuple, b_shape: tuple):
                         f"[{nb}, {a_shape[-1]}] but got: [{nb}, {b_shape[-2]}].")
 
 
-def _batched_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray | None:
-    """a @ b for same-batch stacks of float matrices, the batch split across threads (BLAS sees one small
-    matrix at a time and runs single-threaded); None when the split cannot pay off (one thread, broadcast
-    batch dims, little work)."""
-    batch = a.shape[:-2]
-    if batch != b.shape[:-2] or a.dtype.kind not in "fc" or _parallel.num_threads() < 2:
-        return None
-    m, k, n = a.shape[-2], a.shape[-1], b.shape[-1]
-    if k != b.shape[-2]:
-        raise ValueError
-    count = int(np.prod(batch))
-    if count < 2 or count * m * n * k < _parallel.MIN_PARALLEL_MACS:
-        return None
-    a3, b3 = a.reshape(count, m, k), b.reshape(count, k, n)
-    out = np.empty((count, m, n), dtype=a.dtype)
-
-    def chunk(lo: int, hi: int) -> None:
-        np.matmul(a3[lo:hi], b3[lo:hi], out=out[lo:hi])
-
-    _parallel.run_chunks(np, chunk, count, _parallel.MIN_PARALLEL_ELEMENTS)
-    return out.reshape(batch + (m, n))
-
-
 def _matmul_data(a, b):
     if a.ndim >= 3 and b.ndim >= 3 and type(a) is np.ndarray and type(b) is np.ndarray:
-        out = _batched_matmul(a, b)
+        out = _parallel.batched_matmul(a, b)
         if out is not None:
             return out
     if a.ndim >= 3 and b.ndim == 2 and a.flags.c_contiguous:
