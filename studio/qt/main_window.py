@@ -61,6 +61,7 @@ class MainWindow(QMainWindow):
         self.files = ProjectFiles(self, self.document, self.dialogs)
         self.autosave = Autosave(self.document, self)
         self.runner = TrainRunner(self)
+        self._health_project: Project | None = None  # the project the running run's captures describe
         self._offered_recovery = False
 
         self.scene = GraphScene(self.document)
@@ -323,7 +324,7 @@ class MainWindow(QMainWindow):
     def _show_health(self, info: CaptureInfo) -> None:
         """Badges on the canvas from a capture, unless another project was opened since the run began
         (the scene clears its badges itself then); after the run the last ones stay."""
-        if self.document.project is getattr(self, "_health_project", None):
+        if self.document.project is self._health_project:
             self.scene.set_health(node_health(info))
 
     def _runner_state(self, state: str) -> None:
