@@ -47,7 +47,7 @@ def _cpu_count() -> int:
 
 def keep_blas_single_threaded() -> None:
     """Record BLAS's own thread count as the engine's default (it honours OMP_NUM_THREADS and
-    OPENBLAS_NUM_THREADS), then hold BLAS (and OpenMP) at one thread. Called once at import."""
+    OPENBLAS_NUM_THREADS), then hold BLAS at one thread. Called once at import."""
     global _default_threads
     controller = _blas_controller()
     if controller is None:
@@ -55,8 +55,7 @@ def keep_blas_single_threaded() -> None:
         return
     counts = [info["num_threads"] for info in controller.info() if info.get("user_api") == "blas"]
     _default_threads = max(counts) if counts else _cpu_count()
-    controller.limit(limits=1, user_api="blas")
-    controller.limit(limits=1, user_api="openmp")
+    controller.limit(limits=1, user_api="blas")  # OpenMP (torch's, scikit-learn's) is not ours to limit
 
 
 _blas_libraries: list | None = None
