@@ -6,16 +6,8 @@ Snippets that print random numbers are compared by shape/dtype/structure instead
 a deterministic part is checked. Where the notes' own claimed output disagrees with PyTorch (the tensor
 hook example prints doubled values in the notes; the var example's last digits), PyTorch's output is used.
 
-Not covered here (covered by the nn issue): nn.Module / Sequential / ModuleList / ModuleDict examples,
-nn.Parameter and register_parameter/register_buffer, Conv2d, Softmax, L1Loss, CrossEntropyLoss, BCELoss,
-BatchNorm2d, InstanceNorm2d, ReflectionPad2d, MaxPool2d, AvgPool2d/3d, Upsample, ConvTranspose2d,
-Embedding, PReLU, PixelShuffle, nn.init (normal_, xavier_normal_, kaiming_normal_), F.interpolate,
-F.pad, F.conv2d, F.linear, F.softmax, F.binary_cross_entropy_with_logits, F.one_hot, spectral_norm and
-the SAGAN Self_Attn / SpectralNorm modules, RNN/GRU, Dropout, module forward/backward hooks,
-no_grad + optimizer examples (net1/net2 with Adam), the E/D retain_graph network example, optim
-per-parameter options and add_param_group, lr schedulers, torch.save/torch.load of models,
-utils.data (Dataset, DataLoader, random_split), torchvision transforms, distributions.Beta, profiler,
-utils.checkpoint, distributed/DDP, cuda/cudnn settings.
+The nn, optim, data, vision, I/O and tool examples of the notes are in tests/engine/nn/
+test_notes_nn_examples*.py.
 """
 
 

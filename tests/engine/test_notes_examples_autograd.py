@@ -1,14 +1,5 @@
-"""Second half of the tensor and autograd examples of the study notes (see test_notes_examples.py
-for the list of nn/optim/data examples left to the nn issue).
-
-The examples of the study notes (/work/shared/notes/000-004), run VERBATIM with
-`torch` bound to the engine (also for `import torch` / `from torch.autograd import ...` inside a snippet).
-
-Expected printed forms and values were produced by running the same snippets with PyTorch 2.13 (CPU).
-Snippets that print random numbers are compared by shape/dtype/structure instead, or seeded where only
-a deterministic part is checked. Where the notes' own claimed output disagrees with PyTorch (the tensor
-hook example prints doubled values in the notes; the var example's last digits), PyTorch's output is used.
-"""
+"""Second half of the tensor and autograd examples of the study notes, run verbatim with `torch`
+bound to the engine against outputs recorded from PyTorch 2.13; test_notes_examples.py says how and why."""
 
 
 import pytest

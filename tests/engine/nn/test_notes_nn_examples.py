@@ -358,8 +358,6 @@ print(y2.shape)
 
 # Snippets whose printed floats are random: compared with every float masked.
 RANDOM = {'sequential_official', 'register_parameter', 'instancenorm_running_fixed'}
-# Engine gaps found while writing these tests (reported to the lead); xfail until fixed.
-ENGINE_GAPS: dict[str, str] = {}
 EXPECTED = {
     'one_hot': (
         'tensor([[1, 0, 0],\n'
@@ -530,10 +528,6 @@ def _normalized(text: str) -> str:
             .replace("engine.nn.modules.", "torch.nn.modules."))
 
 
-def xfail_gaps(names: list[str], gaps: dict[str, str]) -> list:
-    return [pytest.param(n, marks=pytest.mark.xfail(reason=gaps[n])) if n in gaps else n for n in names]
-
-
 def check_output(code: str, expected: str, tmp_path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
     assert _normalized(run_engine(code)) == expected
@@ -551,12 +545,20 @@ def check_parity(code: str, random: bool, tmp_path, monkeypatch) -> None:
     assert got == want
 
 
-@pytest.mark.parametrize('name', xfail_gaps(sorted(EXPECTED), ENGINE_GAPS))
-def test_notes_output(name, tmp_path, monkeypatch):
-    check_output(SNIPPETS[name], EXPECTED[name], tmp_path, monkeypatch)
+def notes_tests(snippets: dict[str, str], expected: dict[str, str], random: set[str]) -> tuple:
+    """The two tests of a notes file: each snippet's printed output as recorded from torch, and (with
+    torch installed) the engine's output beside torch's own run of the same snippet."""
+
+    @pytest.mark.parametrize('name', sorted(expected))
+    def test_notes_output(name, tmp_path, monkeypatch):
+        check_output(snippets[name], expected[name], tmp_path, monkeypatch)
+
+    @pytest.mark.parity
+    @pytest.mark.parametrize('name', sorted(snippets))
+    def test_notes_parity(name, tmp_path, monkeypatch):
+        check_parity(snippets[name], name in random, tmp_path, monkeypatch)
+
+    return test_notes_output, test_notes_parity
 
 
-@pytest.mark.parity
-@pytest.mark.parametrize('name', xfail_gaps(sorted(SNIPPETS), ENGINE_GAPS))
-def test_notes_parity(name, tmp_path, monkeypatch):
-    check_parity(SNIPPETS[name], name in RANDOM, tmp_path, monkeypatch)
+test_notes_output, test_notes_parity = notes_tests(SNIPPETS, EXPECTED, RANDOM)

@@ -7,8 +7,6 @@ for parity, to PyTorch (+ torchvision when installed): see test_notes_nn_example
 import importlib.util
 from pathlib import Path
 
-import pytest
-
 _SPEC = importlib.util.spec_from_file_location(
     '_notes_nn_harness', Path(__file__).with_name('test_notes_nn_examples.py'))
 H = importlib.util.module_from_spec(_SPEC)
@@ -317,7 +315,6 @@ print(tensor_to_np(x).shape, tensor_to_np(x).dtype, tensor_to_np(x)[0, 1])
 """,
 })
 
-ENGINE_GAPS: dict[str, str] = {}  # snippets that would need an engine fix (none left)
 EXPECTED = {
     'forward_hook': (
         'Linear(in_features=3, out_features=4, bias=True)\n'
@@ -405,12 +402,4 @@ EXPECTED = {
 }
 
 
-@pytest.mark.parametrize('name', H.xfail_gaps(sorted(EXPECTED), ENGINE_GAPS))
-def test_notes_output(name, tmp_path, monkeypatch):
-    H.check_output(SNIPPETS[name], EXPECTED[name], tmp_path, monkeypatch)
-
-
-@pytest.mark.parity
-@pytest.mark.parametrize('name', H.xfail_gaps(sorted(SNIPPETS), ENGINE_GAPS))
-def test_notes_parity(name, tmp_path, monkeypatch):
-    H.check_parity(SNIPPETS[name], False, tmp_path, monkeypatch)
+test_notes_output, test_notes_parity = H.notes_tests(SNIPPETS, EXPECTED, random=set())

@@ -5,8 +5,6 @@ the engine and, for parity, to PyTorch: see test_notes_nn_examples.py (harness, 
 import importlib.util
 from pathlib import Path
 
-import pytest
-
 _SPEC = importlib.util.spec_from_file_location(
     '_notes_nn_harness', Path(__file__).with_name('test_notes_nn_examples.py'))
 H = importlib.util.module_from_spec(_SPEC)
@@ -350,8 +348,6 @@ print(x.grad)
 })
 
 RANDOM: set[str] = set()
-# Engine gaps found while writing these tests (reported to the lead); xfail until fixed.
-ENGINE_GAPS: dict[str, str] = {}  # snippets that would need an engine fix (none left)
 EXPECTED = {
     'adam_no_grad': (
         'tensor(40., grad_fn=<MeanBackward0>)\n'
@@ -473,12 +469,4 @@ EXPECTED = {
 }
 
 
-@pytest.mark.parametrize('name', H.xfail_gaps(sorted(EXPECTED), ENGINE_GAPS))
-def test_notes_output(name, tmp_path, monkeypatch):
-    H.check_output(SNIPPETS[name], EXPECTED[name], tmp_path, monkeypatch)
-
-
-@pytest.mark.parity
-@pytest.mark.parametrize('name', H.xfail_gaps(sorted(SNIPPETS), ENGINE_GAPS))
-def test_notes_parity(name, tmp_path, monkeypatch):
-    H.check_parity(SNIPPETS[name], name in RANDOM, tmp_path, monkeypatch)
+test_notes_output, test_notes_parity = H.notes_tests(SNIPPETS, EXPECTED, RANDOM)
